@@ -1,0 +1,174 @@
+"""Municipal reorganisations and the harmonisation of tables to one boundary year.
+
+A row of a source table describes a municipality as it existed in its period.  To compare across
+years, every table is re-expressed in the municipalities of one *boundary year* (1 January of that
+year): each original municipality is carried forward through every reorganisation dated after the
+start of its period and on or before 1 January of the boundary year.  A merger passes the whole
+municipality on (share 1); a split passes each successor its share of inhabitants.  Counts and euros
+are summed (times the share); percentages and averages are re-weighted by their denominator.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputDataError
+
+MERGER_COLUMNS = ["date", "old_code", "old_name", "new_code", "new_name", "kind", "share", "note"]
+
+
+def read_mergers(path: Path, name: str) -> pd.DataFrame:
+    """Read the reorganisation list and check it is internally consistent."""
+    import csv
+
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    if not rows:
+        raise InputDataError(name, "the file is empty")
+    header = rows[0]
+    missing = [c for c in MERGER_COLUMNS if c not in header]
+    if missing:
+        raise InputDataError(name, f"missing column(s) {missing}", column=missing[0], row=1)
+    frame = pd.DataFrame(rows[1:], columns=header)
+    frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")
+    for line, row in frame.iterrows():
+        for column in ("old_code", "new_code"):
+            if not str(row[column]).startswith("GM") or len(row[column]) != 6:
+                raise InputDataError(name, f"{row[column]!r} is not a GM code", column=column, row=line)
+        if row["kind"] not in ("merger", "split"):
+            raise InputDataError(name, f"kind {row['kind']!r} is neither 'merger' nor 'split'",
+                                 column="kind", row=line)
+        try:
+            share = float(row["share"])
+            pd.Timestamp(row["date"])
+        except ValueError:
+            raise InputDataError(name, "share must be a number and date an ISO date",
+                                 column="share", row=line) from None
+        if not 0 < share <= 1:
+            raise InputDataError(name, f"share {share} outside (0, 1]", column="share", row=line)
+    frame["date"] = pd.to_datetime(frame["date"])
+    frame["share"] = frame["share"].astype(float)
+    totals = frame.groupby(["date", "old_code"])["share"].sum()
+    bad = totals[(totals - 1).abs() > 1e-6]
+    if not bad.empty:
+        (date, code), total = next(iter(bad.items()))
+        raise InputDataError(name, f"the shares of {code} on {date:%Y-%m-%d} add up to {total}, not 1",
+                             column="share")
+    return frame[MERGER_COLUMNS].sort_values(["date", "old_code", "new_code"]).reset_index(drop=True)
+
+
+def successor_shares(code: str, year: int, boundary_year: int, mergers: pd.DataFrame) -> dict[str, float]:
+    """Where a municipality of ``year`` ends up in the boundaries of ``boundary_year``.
+
+    Returns
+    -------
+    dict
+        Successor GM code -> share of the original municipality (shares sum to 1).
+    """
+    start, end = pd.Timestamp(year=year, month=1, day=1), pd.Timestamp(year=boundary_year, month=1, day=1)
+    events = mergers[(mergers["date"] > start) & (mergers["date"] <= end)]
+    current = {code: 1.0}
+    for _, event in events.groupby("date", sort=True):
+        moved = event.groupby("old_code")
+        nxt: dict[str, float] = defaultdict(float)
+        for old, share in current.items():
+            if old in moved.groups:
+                for row in moved.get_group(old).itertuples():
+                    nxt[row.new_code] += share * row.share
+            else:
+                nxt[old] += share
+        current = dict(nxt)
+    return current
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How a variable combines when municipalities merge.
+
+    ``how='sum'`` for counts and euros; ``how='mean'`` for percentages and averages, weighted by the
+    column ``weight`` (their denominator).
+    """
+
+    how: str
+    weight: str | None = None
+
+
+SUM = Rule("sum")
+
+
+def harmonise(table: pd.DataFrame, rules: dict[str, Rule], mergers: pd.DataFrame,
+              register_codes: set[str], boundary_year: int, *, code: str = "gm_code",
+              period: str = "year") -> pd.DataFrame:
+    """Re-express ``table`` in the municipalities of ``boundary_year``.
+
+    Parameters
+    ----------
+    table
+        One row per original municipality (``code``) and period (``period``: the calendar year whose
+        boundaries the row uses).  Rows whose code does not start with ``GM`` (e.g. ``NL01``) pass
+        through unchanged.
+    rules
+        Aggregation rule per variable; weight columns must be present in ``table``.
+    mergers
+        The reorganisation list from :func:`read_mergers`.
+    register_codes
+        The GM codes of the boundary year; every harmonised code must be one of them.
+    boundary_year
+        The year whose 1 January boundaries every row is expressed in.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code``, ``period``, the variables, and ``constituents``: the original codes summed into
+        the row, joined by ``+``.  A variable is missing for a row if any constituent lacks it, so a
+        merged municipality never shows a partial total.
+    """
+    national = table[~table[code].str.startswith("GM")].copy()
+    local = table[table[code].str.startswith("GM")]
+    pairs = local[[code, period]].drop_duplicates()
+    links = [
+        (orig, year, target, share)
+        for orig, year in pairs.itertuples(index=False)
+        for target, share in successor_shares(orig, int(year), boundary_year, mergers).items()
+    ]
+    link = pd.DataFrame(links, columns=[code, period, "_target", "_share"])
+    unknown = sorted(set(link["_target"]) - register_codes)
+    if unknown:
+        example = link[link["_target"].isin(unknown)].iloc[0]
+        raise ValueError(
+            f"{len(unknown)} municipalities (e.g. {example[code]} in {example[period]}) cannot be expressed "
+            f"in the boundaries of {boundary_year}: the boundary year must not precede a reorganisation "
+            "that the data already reflect")
+    merged = local.merge(link, on=[code, period], how="left")
+    keys = ["_target", period]
+    grouped = merged.groupby(keys, sort=True)
+    out = grouped.size().rename("_n").to_frame()
+    for variable, rule in rules.items():
+        value = merged[variable]
+        if rule.how == "sum":
+            part = value * merged["_share"]
+            total = part.groupby([merged[k] for k in keys]).sum(min_count=1)
+            complete = value.notna().groupby([merged[k] for k in keys]).sum()
+            out[variable] = total.where(complete == out["_n"])
+        elif rule.how == "mean":
+            weight = merged[rule.weight] * merged["_share"]
+            ok = value.notna() & weight.notna()
+            num = (value * weight).where(ok).groupby([merged[k] for k in keys]).sum(min_count=1)
+            den = weight.where(ok).groupby([merged[k] for k in keys]).sum(min_count=1)
+            complete = ok.groupby([merged[k] for k in keys]).sum()
+            single = value.groupby([merged[k] for k in keys]).first()
+            mean = (num / den).where(complete == out["_n"])
+            out[variable] = np.where(out["_n"] == 1, single, mean)
+        else:
+            raise ValueError(f"unknown rule {rule.how!r} for {variable}")
+    out["constituents"] = merged.groupby(keys, sort=True)[code].agg(lambda s: "+".join(sorted(set(s))))
+    out = out.drop(columns="_n").reset_index().rename(columns={"_target": code})
+    if not national.empty:
+        national["constituents"] = national[code]
+        out = pd.concat([out, national[out.columns]], ignore_index=True)
+    return out

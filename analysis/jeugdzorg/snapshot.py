@@ -1,0 +1,291 @@
+"""The importer: raw extracts -> the project's tidy snapshot in ``data/`` with a manifest.
+
+``import_raw`` reads and checks every input; ``write_snapshot`` validates the tables and replaces
+``data/`` in one step (a complete new directory is written beside it and swapped in), so a failed
+import never leaves a half-written snapshot.  ``load_snapshot`` is what the notebooks use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from .paths import PACKAGE_DIR
+from .catalogue import cbs_path, load_catalogue
+from .errors import InputDataError
+from .mergers import read_mergers
+from .register import MunicipalityLookup, read_register
+from .schemas import validate_tables
+from .sources import ReadRecord, read_driver_edition, read_measure_table
+
+SNAPSHOT_FORMAT = 1
+MANIFEST_NAME = "MANIFEST.yml"
+TABLE_FILES = {
+    "register": "register.csv",
+    "costs": "costs.csv",
+    "use_pct": "use_pct.csv",
+    "use_counts": "use_counts.csv",
+    "drivers": "drivers.csv",
+    "mergers": "mergers.csv",
+}
+TABLE_DESCRIPTIONS = {
+    "register": "Municipalities per register year (1 January): GM code, name, province, jeugdzorgregio, "
+                "COROP, size class, urbanity 1 (very strongly urban) - 5 (not urban), inhabitants, address density.",
+    "costs": "Budgeted and realised youth-care cost per municipality and calendar year, EUR 1,000 nominal "
+             "(83454NED, form 'JZ Totaal jeugdzorg'); missing = not reported.",
+    "use_pct": "Youth-care use per municipality (GM) or the Netherlands (NL01) and year, percentages "
+               "(82972NED, 85098NED).",
+    "use_counts": "Youths with any youth care per municipality (GM) or the Netherlands (NL01) and year "
+                  "(84134NED, 85099NED, form 'JZ Totaal jeugdzorg').",
+    "drivers": "Gemeentefonds distribution criteria per municipality and edition, long format: one named "
+               "variable per row, with the CBS source column and the reference date where CBS states it.",
+    "mergers": "Municipal reorganisations 2015-2023: date, old and new GM code, kind (merger/split) and "
+               "the share of inhabitants that went to each successor.",
+}
+#: Modules whose code shapes the snapshot; a change to any of them makes the snapshot stale.
+IMPORTER_FILES = ("catalogue.yml", "catalogue.py", "rawcsv.py", "register.py", "sources.py",
+                  "mergers.py", "schemas.py", "snapshot.py")
+
+
+@dataclass
+class Snapshot:
+    """The imported tables and the records of the inputs they came from."""
+
+    tables: dict[str, pd.DataFrame]
+    inputs: list[ReadRecord]
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def importer_fingerprint() -> str:
+    """Hash of the importer's own code and catalogue."""
+    digest = hashlib.sha256()
+    for name in IMPORTER_FILES:
+        digest.update(name.encode() + b"\0" + (PACKAGE_DIR / name).read_bytes())
+    return digest.hexdigest()
+
+
+def input_files(raw_dir: Path) -> list[str]:
+    """Every raw file the importer reads, relative to ``raw_dir``."""
+    cat = load_catalogue()
+    files = [cbs_path(r["table"]) for r in cat["registers"]]
+    files.append(cbs_path(cat["costs"]["table"]))
+    files += [cbs_path(t) for t in cat["use_pct"]["tables"] + cat["use_counts"]["tables"]]
+    files += [cbs_path(e["table"]) for e in cat["drivers"]["editions"]]
+    files.append(cat["mergers"]["file"])
+    return files
+
+
+def _require(raw_dir: Path, relative: str) -> Path:
+    path = raw_dir / relative
+    if not path.is_file():
+        raise InputDataError(relative, f"not found in the raw directory {raw_dir}")
+    return path
+
+
+def import_raw(raw_dir: Path) -> Snapshot:
+    """Read every raw input into the project's tidy tables.
+
+    Raises
+    ------
+    InputDataError
+        Naming file, column and row of the first problem found.
+    """
+    cat = load_catalogue()
+    records: list[ReadRecord] = []
+    registers = []
+    for entry in cat["registers"]:
+        name = cbs_path(entry["table"])
+        frame = read_register(_require(raw_dir, name), name, int(entry["year"]))
+        registers.append(frame)
+        records.append(ReadRecord(name, entry["table"], f"Gebieden in Nederland {entry['year']}",
+                                  "register", f"{entry['year']} (1 January)", len(frame), 0))
+    register = pd.concat(registers, ignore_index=True)
+    mergers_name = cat["mergers"]["file"]
+    mergers = read_mergers(_require(raw_dir, mergers_name), mergers_name)
+    records.append(ReadRecord(mergers_name, "herindelingen", cat["mergers"]["title"], "mergers",
+                              f"{mergers['date'].min():%Y-%m-%d} to {mergers['date'].max():%Y-%m-%d}",
+                              len(mergers), 0))
+    lookup = MunicipalityLookup(register, mergers)
+
+    spec = cat["costs"]
+    name = cbs_path(spec["table"])
+    costs, record = read_measure_table(_require(raw_dir, name), name, spec["table"], spec, "costs", lookup)
+    national = costs[~costs["region_code"].str.startswith("GM")]
+    if not national.empty:
+        raise InputDataError(name, "unexpected aggregate rows in the cost table", column=spec["region_column"])
+    costs = costs.rename(columns={"region_code": "gm_code"})
+    records.append(record)
+
+    tables: dict[str, pd.DataFrame] = {"register": register, "costs": costs}
+    for role in ("use_pct", "use_counts"):
+        spec = cat[role]
+        parts = []
+        for table in spec["tables"]:
+            name = cbs_path(table)
+            frame, record = read_measure_table(_require(raw_dir, name), name, table, spec, role, lookup)
+            parts.append(frame)
+            records.append(record)
+        combined = pd.concat(parts, ignore_index=True)
+        overlap = combined[combined.duplicated(["region_code", "year"], keep=False)]
+        if not overlap.empty:
+            raise InputDataError(", ".join(cbs_path(t) for t in spec["tables"]),
+                                 f"editions overlap in year {int(overlap['year'].iat[0])}")
+        tables[role] = combined
+
+    register_codes = {int(y): set(g["gm_code"]) for y, g in register.groupby("year")}
+    driver_parts = []
+    for edition in cat["drivers"]["editions"]:
+        name = cbs_path(edition["table"])
+        frame, record = read_driver_edition(_require(raw_dir, name), name, edition,
+                                            cat["drivers"]["title"], lookup, register_codes)
+        driver_parts.append(frame)
+        records.append(record)
+    drivers = pd.concat(driver_parts, ignore_index=True)
+    clash = drivers[drivers.duplicated(["gm_code", "edition", "variable"], keep=False)]
+    if not clash.empty:
+        raise InputDataError(clash["source_table"].iat[0],
+                             f"edition {int(clash['edition'].iat[0])} comes from two tables")
+    tables["drivers"] = drivers
+    out_mergers = mergers.copy()
+    out_mergers["date"] = out_mergers["date"].dt.strftime("%Y-%m-%d")
+    tables["mergers"] = out_mergers
+    return Snapshot(tables=_sorted(tables), inputs=records)
+
+
+def _sorted(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    keys = {"register": ["year", "gm_code"], "costs": ["gm_code", "year"],
+            "use_pct": ["region_code", "year"], "use_counts": ["region_code", "year"],
+            "drivers": ["gm_code", "edition", "variable"], "mergers": ["date", "old_code", "new_code"]}
+    return {name: frame.sort_values(keys[name]).reset_index(drop=True) for name, frame in tables.items()}
+
+
+def _manifest(snapshot: Snapshot, raw_dir: Path, out_dir: Path) -> dict[str, Any]:
+    cat = load_catalogue()
+    inputs = []
+    for record in sorted(snapshot.inputs, key=lambda r: r.file):
+        path = raw_dir / record.file
+        entry = asdict(record)
+        entry.pop("extra")
+        entry.update(sha256=sha256_file(path), bytes=path.stat().st_size,
+                     licence=cat["licence"], credit=cat["credit"])
+        inputs.append(entry)
+    outputs = []
+    for name, file in TABLE_FILES.items():
+        frame = snapshot.tables[name]
+        outputs.append({"file": file, "table": name, "description": TABLE_DESCRIPTIONS[name],
+                        "rows": len(frame), "columns": list(frame.columns),
+                        "missing_values": int(frame.isna().sum().sum()),
+                        "sha256": sha256_file(out_dir / file)})
+    return {
+        "snapshot_format": SNAPSHOT_FORMAT,
+        "title": "Youth-care cost of Dutch municipalities: tidy snapshot of public CBS data",
+        "licence": cat["licence"],
+        "credit": cat["credit"],
+        "importer_fingerprint": importer_fingerprint(),
+        "inputs": inputs,
+        "outputs": outputs,
+    }
+
+
+def write_snapshot(snapshot: Snapshot, raw_dir: Path, data_dir: Path) -> None:
+    """Validate and write the snapshot; replace ``data_dir`` only when everything succeeded."""
+    validate_tables(snapshot.tables)
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".tmp-snapshot-", dir=data_dir.parent))
+    try:
+        for name, file in TABLE_FILES.items():
+            snapshot.tables[name].to_csv(staging / file, index=False, lineterminator="\n")
+        manifest = _manifest(snapshot, raw_dir, staging)
+        with (staging / MANIFEST_NAME).open("w", encoding="utf-8") as handle:
+            handle.write("# Written by `python3 make.py import`; do not edit by hand.\n")
+            yaml.safe_dump(manifest, handle, sort_keys=False, allow_unicode=True, width=100)
+        _swap_in(staging, data_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _swap_in(staging: Path, target: Path) -> None:
+    """Replace ``target`` by ``staging`` with two renames; the old copy is kept until the new is in."""
+    old = target.with_name(f".tmp-old-{target.name}-{os.getpid()}")
+    if target.exists():
+        target.rename(old)
+    try:
+        staging.rename(target)
+    except BaseException:
+        if old.exists():
+            old.rename(target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def read_manifest(data_dir: Path) -> dict[str, Any] | None:
+    path = data_dir / MANIFEST_NAME
+    if not path.is_file():
+        return None
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def staleness(raw_dir: Path, data_dir: Path) -> str | None:
+    """Why the snapshot must be re-imported from ``raw_dir``, or ``None`` if it is current.
+
+    The snapshot is current when its manifest records the same sha256 for every raw input and the
+    same importer fingerprint; file dates are not used (a fresh clone has new dates).
+    """
+    manifest = read_manifest(data_dir)
+    if manifest is None:
+        return "no snapshot yet"
+    if manifest.get("importer_fingerprint") != importer_fingerprint():
+        return "the importer code or catalogue changed"
+    recorded = {entry["file"]: entry["sha256"] for entry in manifest["inputs"]}
+    for relative in input_files(raw_dir):
+        path = raw_dir / relative
+        if not path.is_file():
+            return f"{relative} is missing from the raw directory"
+        if recorded.get(relative) != sha256_file(path):
+            return f"{relative} changed"
+    for output in manifest["outputs"]:
+        path = data_dir / output["file"]
+        if not path.is_file() or sha256_file(path) != output["sha256"]:
+            return f"data/{output['file']} was modified or removed"
+    return None
+
+
+_DTYPES = {"year": "int64", "edition": "int64", "urbanity": "int64"}
+_TEXT = ("gm_code", "region_code", "name", "label", "province_code", "province", "jz_region_code",
+         "jz_region", "corop_code", "corop", "size_class", "urbanity_label", "variable",
+         "reference_period", "status", "source_table", "source_column", "date", "old_code", "old_name",
+         "new_code", "new_name", "kind", "note")
+
+
+def load_snapshot(data_dir: Path | None = None) -> dict[str, pd.DataFrame]:
+    """Read the snapshot's tables (as written by :func:`write_snapshot`)."""
+    from .paths import DATA_DIR
+
+    data_dir = data_dir or DATA_DIR
+    tables = {}
+    for name, file in TABLE_FILES.items():
+        frame = pd.read_csv(data_dir / file, keep_default_na=False, na_values=[""],
+                            dtype={c: str for c in _TEXT})
+        for column in frame.columns:
+            if column in _DTYPES:
+                frame[column] = frame[column].astype(_DTYPES[column])
+            elif column in _TEXT:
+                frame[column] = frame[column].fillna("")
+        tables[name] = frame
+    return tables
