@@ -19,6 +19,7 @@ import pandas as pd
 import yaml
 
 from .paths import PACKAGE_DIR
+from .atomic import swap_directory
 from .catalogue import cbs_path, load_catalogue
 from .errors import InputDataError
 from .mergers import read_mergers
@@ -207,6 +208,7 @@ def write_snapshot(snapshot: Snapshot, raw_dir: Path, data_dir: Path) -> None:
     validate_tables(snapshot.tables)
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".tmp-snapshot-", dir=data_dir.parent))
+    staging.chmod(0o755)
     try:
         for name, file in TABLE_FILES.items():
             snapshot.tables[name].to_csv(staging / file, index=False, lineterminator="\n")
@@ -214,23 +216,9 @@ def write_snapshot(snapshot: Snapshot, raw_dir: Path, data_dir: Path) -> None:
         with (staging / MANIFEST_NAME).open("w", encoding="utf-8") as handle:
             handle.write("# Written by `python3 make.py import`; do not edit by hand.\n")
             yaml.safe_dump(manifest, handle, sort_keys=False, allow_unicode=True, width=100)
-        _swap_in(staging, data_dir)
+        swap_directory(staging, data_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-
-
-def _swap_in(staging: Path, target: Path) -> None:
-    """Replace ``target`` by ``staging`` with two renames; the old copy is kept until the new is in."""
-    old = target.with_name(f".tmp-old-{target.name}-{os.getpid()}")
-    if target.exists():
-        target.rename(old)
-    try:
-        staging.rename(target)
-    except BaseException:
-        if old.exists():
-            old.rename(target)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def read_manifest(data_dir: Path) -> dict[str, Any] | None:

@@ -1,0 +1,140 @@
+"""Command line behind ``python3 make.py`` (run inside the project environment).
+
+Commands
+--------
+book     import the snapshot if stale, execute the notebooks, build the HTML (the main command)
+import   only (re)build the data snapshot from the raw directory
+html     only build the HTML from the executed notebooks in book/
+test     run every test: unit tests, nbval over book/, and a strict book build
+lock     rewrite requirements-lock.txt from the current environment
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .errors import InputDataError
+from .paths import DATA_DIR, DEFAULT_RAW_DIR, PROJECT_ROOT
+
+
+def _log(message: str) -> None:
+    print(message, flush=True)
+
+
+def ensure_snapshot(raw_dir: Path, *, force: bool = False) -> None:
+    """Re-import ``data/`` when it is missing or older than its raw inputs (by content hash)."""
+    from .snapshot import import_raw, read_manifest, staleness, write_snapshot
+
+    if not raw_dir.is_dir():
+        if read_manifest(DATA_DIR) is None:
+            raise SystemExit(f"error: no data snapshot in data/ and no raw directory at {raw_dir}; "
+                             "pass --raw-dir DIR")
+        _log(f"==> Raw directory {raw_dir} not found: using the committed snapshot in data/")
+        return
+    reason = "forced" if force else staleness(raw_dir, DATA_DIR)
+    if reason is None:
+        _log("==> Data snapshot is current (sha256 of every raw input matches data/MANIFEST.yml)")
+        return
+    _log(f"==> Importing raw data from {raw_dir} ({reason}) ...")
+    start = time.perf_counter()
+    snapshot = import_raw(raw_dir)
+    write_snapshot(snapshot, raw_dir, DATA_DIR)
+    rows = ", ".join(f"{name} {len(frame):,}" for name, frame in snapshot.tables.items())
+    _log(f"==> Snapshot written to data/ in {time.perf_counter() - start:.1f} s ({rows} rows)")
+
+
+def cmd_book(args: argparse.Namespace) -> int:
+    from .runner import build_html, execute_all, parse_overrides
+
+    ensure_snapshot(args.raw_dir, force=args.reimport)
+    overrides = parse_overrides(args.param)
+    _log("==> Executing notebooks")
+    execute_all(overrides, only=args.only)
+    _log("==> Building the book")
+    index = build_html()
+    _log(f"==> Done. Open {index}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    ensure_snapshot(args.raw_dir, force=True)
+    return 0
+
+
+def cmd_html(args: argparse.Namespace) -> int:
+    from .runner import build_html
+
+    index = build_html(strict=args.strict)
+    _log(f"==> Done. Open {index}")
+    return 0
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    command = [sys.executable, "-m", "pytest", "tests", "book", "--nbval", "--nbval-current-env",
+               "-p", "no:cacheprovider", *args.pytest_args]
+    _log("==> Running every test: " + " ".join(command[2:]))
+    return subprocess.run(command, cwd=PROJECT_ROOT).returncode
+
+
+def cmd_lock(args: argparse.Namespace) -> int:
+    frozen = subprocess.run([sys.executable, "-m", "pip", "freeze", "--exclude-editable"],
+                            capture_output=True, text=True, check=True).stdout
+    header = ("# Full pin set (pip freeze of a clean environment built from requirements.txt on Python 3.11).\n"
+              "# Regenerate with: python3 make.py lock\n")
+    (PROJECT_ROOT / "requirements-lock.txt").write_text(header + frozen)
+    _log("==> requirements-lock.txt written")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python3 make.py", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    raw_help = f"directory of raw extracts (default {DEFAULT_RAW_DIR}; env JZ_RAW_DIR)"
+
+    book = sub.add_parser("book", help="build the whole book from the data")
+    book.add_argument("--raw-dir", type=Path, default=DEFAULT_RAW_DIR, help=raw_help)
+    book.add_argument("--param", "-p", action="append", default=[], metavar="KEY=VALUE",
+                      help="override a notebook parameter of analysis/params.yml (repeatable)")
+    book.add_argument("--only", action="append", metavar="NOTEBOOK",
+                      help="execute only this notebook (repeatable); the others keep their outputs")
+    book.add_argument("--reimport", action="store_true", help="re-import the snapshot even if current")
+    book.set_defaults(func=cmd_book)
+
+    imp = sub.add_parser("import", help="rebuild data/ from the raw extracts")
+    imp.add_argument("--raw-dir", type=Path, default=DEFAULT_RAW_DIR, help=raw_help)
+    imp.set_defaults(func=cmd_import)
+
+    html = sub.add_parser("html", help="build the HTML from the executed notebooks only")
+    html.add_argument("--strict", action="store_true", help="treat Sphinx warnings as errors")
+    html.set_defaults(func=cmd_html)
+
+    test = sub.add_parser("test", help="run every test (what CI runs)")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest")
+    test.set_defaults(func=cmd_test)
+
+    lock = sub.add_parser("lock", help="rewrite requirements-lock.txt from this environment")
+    lock.set_defaults(func=cmd_lock)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    # One BLAS thread per process: the machine has two cores and notebooks may run side by side.
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except InputDataError as exc:
+        print(f"error: {exc}\nNothing was overwritten: data/ and the book are unchanged.", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

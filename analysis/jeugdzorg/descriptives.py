@@ -1,0 +1,130 @@
+"""Descriptive tables for the data chapter: coverage, national totals, cost per young inhabitant."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .register import NATIONAL_CODE
+
+
+def select_years(frame: pd.DataFrame, first_year: int | None, last_year: int | None,
+                 column: str = "year") -> pd.DataFrame:
+    """Rows with ``first_year <= year <= last_year``; ``None`` leaves that side open."""
+    keep = pd.Series(True, index=frame.index)
+    if first_year is not None:
+        keep &= frame[column] >= first_year
+    if last_year is not None:
+        keep &= frame[column] <= last_year
+    if not keep.any():
+        raise ValueError(f"no rows between {first_year} and {last_year}")
+    return frame[keep]
+
+
+def growth_same_municipalities(costs: pd.DataFrame, start: int, end: int,
+                               column: str = "realised_keur") -> tuple[float, int]:
+    """Percentage growth of ``column`` from ``start`` to ``end`` among municipalities with both years.
+
+    Comparing the same municipalities keeps growth in reporting coverage out of the growth figure.
+    Boundaries are not harmonised, so municipalities that merged in between drop out.
+
+    Returns
+    -------
+    tuple
+        ``(growth in percent, number of municipalities compared)``.
+    """
+    wide = costs.pivot_table(index="gm_code", columns="year", values=column).reindex(columns=[start, end])
+    both = wide.dropna()
+    return float(100 * (both[end].sum() / both[start].sum() - 1)), int(len(both))
+
+
+def youth_population(drivers: pd.DataFrame) -> pd.DataFrame:
+    """Inhabitants aged 0-17 per municipality and year.
+
+    The gemeentefonds edition of year *t* describes the municipalities of 1 January *t* (the same
+    boundaries as the cost data of year *t*), so edition *t* supplies the youth population of year *t*.
+    Years without an edition (2015) have none.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``gm_code, year, inhabitants_0_17``.
+    """
+    youth = drivers[drivers["variable"] == "inhabitants_0_17"]
+    return (youth.rename(columns={"edition": "year", "value": "inhabitants_0_17"})
+            [["gm_code", "year", "inhabitants_0_17"]].reset_index(drop=True))
+
+
+def cost_per_young_inhabitant(costs: pd.DataFrame, drivers: pd.DataFrame) -> pd.DataFrame:
+    """Realised and budgeted cost per inhabitant aged 0-17, EUR, for rows with both parts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``costs`` joined with ``inhabitants_0_17`` plus ``realised_eur_per_youth`` and
+        ``budgeted_eur_per_youth`` (nominal euros per inhabitant aged 0-17).
+    """
+    out = costs.merge(youth_population(drivers), on=["gm_code", "year"], how="left")
+    out["realised_eur_per_youth"] = 1000 * out["realised_keur"] / out["inhabitants_0_17"]
+    out["budgeted_eur_per_youth"] = 1000 * out["budgeted_keur"] / out["inhabitants_0_17"]
+    return out
+
+
+def coverage_by_year(costs: pd.DataFrame, register: pd.DataFrame, drivers: pd.DataFrame) -> pd.DataFrame:
+    """How many municipalities report realised and budgeted cost, per year.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``year``: ``municipalities`` (in the register of that year, or the latest register
+        for later years), ``with_realised``, ``with_budgeted`` and ``youth_share_realised_pct``: the
+        share of all inhabitants aged 0-17 living in a municipality that reports realised cost
+        (missing where the youth population of that year is unknown).
+    """
+    counts = costs.groupby("year").agg(with_realised=("realised_keur", "count"),
+                                       with_budgeted=("budgeted_keur", "count"))
+    register_years = sorted(register["year"].unique())
+    sizes = register.groupby("year")["gm_code"].nunique()
+    counts.insert(0, "municipalities", [
+        int(sizes[max([y for y in register_years if y <= year] or register_years[:1])])
+        for year in counts.index])
+    joined = costs.merge(youth_population(drivers), on=["gm_code", "year"], how="left")
+    youth_all = youth_population(drivers).groupby("year")["inhabitants_0_17"].sum()
+    youth_rep = joined[joined["realised_keur"].notna()].groupby("year")["inhabitants_0_17"].sum(min_count=1)
+    counts["youth_share_realised_pct"] = (100 * youth_rep / youth_all).reindex(counts.index)
+    return counts
+
+
+def national_totals(costs: pd.DataFrame) -> pd.DataFrame:
+    """Sum of realised and budgeted cost over the reporting municipalities, EUR million per year.
+
+    ``both_million`` restricts both sums to municipalities reporting both figures, so that the
+    overspend ``realised - budgeted`` compares like with like.
+    """
+    both = costs.dropna(subset=["realised_keur", "budgeted_keur"])
+    out = pd.DataFrame({
+        "realised_million": costs.groupby("year")["realised_keur"].sum(min_count=1) / 1000,
+        "budgeted_million": costs.groupby("year")["budgeted_keur"].sum(min_count=1) / 1000,
+        "realised_both_million": both.groupby("year")["realised_keur"].sum() / 1000,
+        "budgeted_both_million": both.groupby("year")["budgeted_keur"].sum() / 1000,
+        "municipalities_both": both.groupby("year").size(),
+    })
+    out["overspend_pct"] = 100 * (out["realised_both_million"] / out["budgeted_both_million"] - 1)
+    return out
+
+
+def national_use(use_pct: pd.DataFrame, use_counts: pd.DataFrame) -> pd.DataFrame:
+    """National youth-care use per year (CBS's own national figures, not a sum of municipalities)."""
+    pct = use_pct[use_pct["region_code"] == NATIONAL_CODE].set_index("year")
+    counts = use_counts[use_counts["region_code"] == NATIONAL_CODE].set_index("year")
+    return pd.concat([counts[["youths_in_care", "pct_youth_0_22_in_care"]],
+                      pct[["pct_youth_with_jeugdhulp", "pct_youth_with_protection"]]], axis=1)
+
+
+def distribution_by_year(values: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Count, percentiles (10, 25, 50, 75, 90) and mean of ``column`` per year, missing rows dropped."""
+    grouped = values.dropna(subset=[column]).groupby("year")[column]
+    return pd.DataFrame({
+        "municipalities": grouped.count(),
+        "p10": grouped.quantile(0.10), "p25": grouped.quantile(0.25), "median": grouped.median(),
+        "p75": grouped.quantile(0.75), "p90": grouped.quantile(0.90), "mean": grouped.mean(),
+    })

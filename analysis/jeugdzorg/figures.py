@@ -1,0 +1,46 @@
+"""The book's figure style: every figure has a title, labelled axes with units and a source line."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display: figures are glued into the book, never shown in a window
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+CBS_SOURCE = "Bron: CBS (StatLine), CC BY 4.0; analysis: this book"
+PALETTE = ["#1f5a96", "#d9822b", "#3a8f5c", "#a23b72", "#6c6c6c"]
+
+
+def apply_style() -> None:
+    """Deterministic, readable defaults (fixed size, fonts and hash salt, no timestamps)."""
+    plt.rcParams.update({
+        "figure.figsize": (8.0, 4.6), "figure.dpi": 100, "savefig.dpi": 100,
+        "font.size": 10.5, "axes.titlesize": 12, "axes.titleweight": "bold",
+        "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3,
+        "axes.prop_cycle": matplotlib.cycler(color=PALETTE), "svg.hashsalt": "jeugdzorg",
+        "path.simplify": True,
+    })
+
+
+def new_figure(nrows: int = 1, ncols: int = 1, **kwargs) -> tuple[Figure, Axes]:
+    """A figure in the book's style."""
+    apply_style()
+    return plt.subplots(nrows, ncols, **kwargs)
+
+
+def finish(fig: Figure, ax: Axes, *, title: str, xlabel: str, ylabel: str,
+           source: str = CBS_SOURCE) -> Figure:
+    """Add title, axis labels (with units) and the source line, then close the figure for pyplot.
+
+    Closing keeps the notebook from displaying it twice: it is shown through ``glue``.
+    """
+    ax.set_title(title, loc="left")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    fig.text(0.01, 0.01, source, fontsize=8, color="#555555", ha="left", va="bottom")
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    plt.close(fig)
+    return fig

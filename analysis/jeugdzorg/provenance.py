@@ -1,0 +1,54 @@
+"""Tables for the reproducibility page: the data manifest, the variables and the environment."""
+
+from __future__ import annotations
+
+import platform
+from importlib import metadata
+from typing import Any
+
+import pandas as pd
+
+from .catalogue import load_catalogue
+from .snapshot import read_manifest
+
+__all__ = ["read_manifest", "inputs_table", "outputs_table", "variables_table", "environment_table"]
+
+#: Packages whose versions the book reports (all pinned in requirements.txt).
+KEY_PACKAGES = ("jupyter-book", "myst-nb", "pandas", "numpy", "scipy", "linearmodels", "statsmodels",
+                "matplotlib", "papermill", "nbval", "pandera")
+
+
+def inputs_table(manifest: dict[str, Any]) -> pd.DataFrame:
+    """One row per raw input: file, CBS table id, title, periods, rows, suppressed cells, sha256."""
+    rows = [{
+        "File": entry["file"], "Table": entry["table"], "Title": entry["title"],
+        "Periods / edition": entry["periods"], "Rows": entry["rows"],
+        "Suppressed cells": entry["suppressed_cells"], "sha256": entry["sha256"][:12],
+    } for entry in manifest["inputs"]]
+    return pd.DataFrame(rows).set_index("File")
+
+
+def outputs_table(manifest: dict[str, Any]) -> pd.DataFrame:
+    """One row per snapshot table: file, rows, missing values and what it holds."""
+    rows = [{"File": f"data/{entry['file']}", "Rows": entry["rows"],
+             "Missing values": entry["missing_values"], "Contents": entry["description"]}
+            for entry in manifest["outputs"]]
+    return pd.DataFrame(rows).set_index("File")
+
+
+def variables_table() -> pd.DataFrame:
+    """The named variables of the catalogue with label, unit and merger rule."""
+    rows = []
+    for name, spec in load_catalogue()["variables"].items():
+        rule = "sum" if spec["combine"] == "sum" else f"mean weighted by {spec['weight']}"
+        rows.append({"Variable": name, "Table": spec["table"], "Meaning": spec["label"],
+                     "Unit": spec["unit"], "When municipalities merge": rule})
+    return pd.DataFrame(rows).set_index("Variable")
+
+
+def environment_table() -> pd.DataFrame:
+    """Python minor version and the versions of the key packages."""
+    python = ".".join(platform.python_version_tuple()[:2])
+    rows = [{"Software": "Python", "Version": python}]
+    rows += [{"Software": name, "Version": metadata.version(name)} for name in KEY_PACKAGES]
+    return pd.DataFrame(rows).set_index("Software")
