@@ -7,6 +7,28 @@ import pandas as pd
 from .register import NATIONAL_CODE
 
 
+def without_reported_zeros(costs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Treat a reported cost of exactly zero as not reported.
+
+    No municipality has zero youth-care cost: a zero in 83454NED (e.g. Renkum 2016, realised 0
+    against a budget of EUR 9 million) is a reporting error, and would distort sums, growth rates and
+    the distribution of cost per young inhabitant.  The snapshot keeps CBS's figure; the analysis
+    uses this function.
+
+    Returns
+    -------
+    tuple
+        The costs with zeros set to missing, and the number of cells changed.
+    """
+    out = costs.copy()
+    changed = 0
+    for column in ("realised_keur", "budgeted_keur"):
+        zero = out[column].eq(0)
+        changed += int(zero.sum())
+        out.loc[zero, column] = float("nan")
+    return out, changed
+
+
 def select_years(frame: pd.DataFrame, first_year: int | None, last_year: int | None,
                  column: str = "year") -> pd.DataFrame:
     """Rows with ``first_year <= year <= last_year``; ``None`` leaves that side open."""

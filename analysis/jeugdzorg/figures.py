@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import matplotlib
-
-matplotlib.use("Agg")  # no display: figures are glued into the book, never shown in a window
-
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 CBS_SOURCE = "Bron: CBS (StatLine), CC BY 4.0; analysis: this book"
 PALETTE = ["#1f5a96", "#d9822b", "#3a8f5c", "#a23b72", "#6c6c6c"]

@@ -62,28 +62,46 @@ def read_mergers(path: Path, name: str) -> pd.DataFrame:
     return frame[MERGER_COLUMNS].sort_values(["date", "old_code", "new_code"]).reset_index(drop=True)
 
 
+Events = list[tuple[pd.Timestamp, dict[str, list[tuple[str, float]]]]]
+
+
+def _events(mergers: pd.DataFrame) -> Events:
+    """Reorganisations grouped by date: ``[(date, {old_code: [(new_code, share), ...]})]``, sorted."""
+    out: Events = []
+    for date, group in mergers.groupby("date", sort=True):
+        moves: dict[str, list[tuple[str, float]]] = defaultdict(list)
+        for row in group.itertuples():
+            moves[row.old_code].append((row.new_code, float(row.share)))
+        out.append((pd.Timestamp(date), dict(moves)))
+    return out
+
+
+def _carry_forward(code: str, year: int, boundary_year: int, events: Events) -> dict[str, float]:
+    start, end = pd.Timestamp(year=year, month=1, day=1), pd.Timestamp(year=boundary_year, month=1, day=1)
+    current = {code: 1.0}
+    for date, moves in events:
+        if not start < date <= end:
+            continue
+        nxt: dict[str, float] = defaultdict(float)
+        for old, share in current.items():
+            for new, part in moves.get(old, [(old, 1.0)]):
+                nxt[new] += share * part
+        current = dict(nxt)
+    return current
+
+
 def successor_shares(code: str, year: int, boundary_year: int, mergers: pd.DataFrame) -> dict[str, float]:
     """Where a municipality of ``year`` ends up in the boundaries of ``boundary_year``.
+
+    Every reorganisation dated after 1 January of ``year`` and on or before 1 January of
+    ``boundary_year`` is applied in date order.
 
     Returns
     -------
     dict
         Successor GM code -> share of the original municipality (shares sum to 1).
     """
-    start, end = pd.Timestamp(year=year, month=1, day=1), pd.Timestamp(year=boundary_year, month=1, day=1)
-    events = mergers[(mergers["date"] > start) & (mergers["date"] <= end)]
-    current = {code: 1.0}
-    for _, event in events.groupby("date", sort=True):
-        moved = event.groupby("old_code")
-        nxt: dict[str, float] = defaultdict(float)
-        for old, share in current.items():
-            if old in moved.groups:
-                for row in moved.get_group(old).itertuples():
-                    nxt[row.new_code] += share * row.share
-            else:
-                nxt[old] += share
-        current = dict(nxt)
-    return current
+    return _carry_forward(code, year, boundary_year, _events(mergers))
 
 
 @dataclass(frozen=True)
@@ -131,10 +149,11 @@ def harmonise(table: pd.DataFrame, rules: dict[str, Rule], mergers: pd.DataFrame
     national = table[~table[code].str.startswith("GM")].copy()
     local = table[table[code].str.startswith("GM")]
     pairs = local[[code, period]].drop_duplicates()
+    events = _events(mergers)
     links = [
         (orig, year, target, share)
         for orig, year in pairs.itertuples(index=False)
-        for target, share in successor_shares(orig, int(year), boundary_year, mergers).items()
+        for target, share in _carry_forward(orig, int(year), boundary_year, events).items()
     ]
     link = pd.DataFrame(links, columns=[code, period, "_target", "_share"])
     unknown = sorted(set(link["_target"]) - register_codes)

@@ -1,0 +1,47 @@
+"""Every snapshot table has a schema, and the schemas catch what they are meant to catch."""
+
+from __future__ import annotations
+
+import pandera.errors
+import pytest
+
+from jeugdzorg.schemas import SCHEMAS, validate_tables
+from jeugdzorg.snapshot import TABLE_FILES
+
+
+def test_every_snapshot_table_has_a_schema():
+    assert set(SCHEMAS) == set(TABLE_FILES)
+
+
+def test_committed_snapshot_is_valid(tables):
+    validate_tables(tables)
+
+
+def _with_cell(tables, name, row, column, value):
+    copy = {k: v.copy() for k, v in tables.items()}
+    copy[name].loc[row, column] = value
+    return copy
+
+
+@pytest.mark.parametrize("name, column, value, expected", [
+    ("costs", "realised_keur", -1.0, "greater_than_or_equal_to"),
+    ("use_pct", "pct_youth_with_jeugdhulp", 130.0, "in_range"),
+    ("register", "urbanity", 7, "isin"),
+    ("register", "jz_region_code", "XX01", "str_matches"),
+])
+def test_schema_violations_are_caught(tables, name, column, value, expected):
+    with pytest.raises(pandera.errors.SchemaErrors, match=expected):
+        validate_tables(_with_cell(tables, name, 5, column, value))
+
+
+def test_duplicate_keys_are_caught(tables):
+    broken = _with_cell(tables, "costs", 0, "year", tables["costs"].loc[1, "year"])
+    broken["costs"].loc[0, "gm_code"] = tables["costs"].loc[1, "gm_code"]
+    with pytest.raises(pandera.errors.SchemaErrors, match="unique"):
+        validate_tables(broken)
+
+
+def test_codes_unknown_to_every_register_are_caught(tables):
+    broken = _with_cell(tables, "drivers", 0, "gm_code", "GM9999")
+    with pytest.raises(ValueError, match="GM9999"):
+        validate_tables(broken)
