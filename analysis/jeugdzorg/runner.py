@@ -65,8 +65,10 @@ def clean_notebook(path: Path) -> None:
         for key in ("papermill", "execution"):
             cell.get("metadata", {}).pop(key, None)
         tags = cell.get("metadata", {}).get("tags", [])
-        if "injected-parameters" in tags and "hide-cell" not in tags:
-            tags.append("hide-cell")
+        if "injected-parameters" in tags:
+            cell["id"] = "injected-parameters"  # papermill draws a random id
+            if "hide-cell" not in tags:
+                tags.append("hide-cell")
     path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
                     encoding="utf-8")
 
