@@ -9,6 +9,9 @@ The package is organised in small modules:
 ``sources``     one reader per source table, producing tidy tables keyed by code and year
 ``mergers``     harmonisation of tables to one boundary year
 ``schemas``     validation of every tidy table
+``panel``       the estimation panel (municipality x year, harmonised) and the need drivers
+``models``      the panel regressions (linearmodels), their comparison, the Mundlak test, R² shares
+``descriptives`` coverage, national totals, same-municipality trends
 ``snapshot``    the importer: raw directory -> ``data/`` with a manifest, written atomically
 ``figures``     the book's figure style (title, units, source line)
 ``runner``      papermill execution of the notebook templates and the Jupyter Book build
