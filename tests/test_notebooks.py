@@ -25,6 +25,17 @@ def _sources(notebook: dict) -> list[str]:
             if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
 
 
+def glued_values(notebook: dict) -> dict[str, str]:
+    """Glue key -> its text/plain value, from the outputs of an executed notebook."""
+    values = {}
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            record = output.get("metadata", {}).get("scrapbook")
+            if record:
+                values[record["name"]] = output["data"].get(record["mime_prefix"] + "text/plain")
+    return values
+
+
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_executed_notebook_matches_its_template(name):
     """Editing a template without rebuilding the book leaves a stale chapter: catch it."""
@@ -56,8 +67,9 @@ def test_every_figure_and_table_is_glued_with_a_caption(name):
         assert len(block[2].strip()) > 40, f"{key} has no real caption"
     for key in re.findall(r'glue\("(tbl_\w+)"', code):
         assert re.search(r"````\{table\} .+\n:name: \S+\n\n```\{glue:md\} %s\n" % key, markdown), key
+    glued = set(glued_values(notebook))
     for key in re.findall(r"\{glue:text\}`(\w+)", markdown):
-        assert f'glue("{key}"' in code, f"{key} is used in the text but never glued"
+        assert key in glued, f"{key} is used in the text but never glued"
 
 
 def test_nbval_fails_when_a_committed_number_is_edited(tmp_path):
@@ -79,3 +91,20 @@ def test_nbval_fails_when_a_committed_number_is_edited(tmp_path):
          "-q", str(target)], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 1, result.stdout[-2000:]
     assert "1 failed" in result.stdout
+
+
+def test_conclusions_quote_the_numbers_of_the_chapters():
+    """A headline number must equal the number of the chapter that develops it."""
+    conclusions = glued_values(_load(BOOK_DIR / "conclusions.ipynb"))
+    samenvatting = glued_values(_load(BOOK_DIR / "samenvatting.ipynb"))
+    trends = glued_values(_load(BOOK_DIR / "trends.ipynb"))
+    models = glued_values(_load(BOOK_DIR / "panel_models.ipynb"))
+    coverage = glued_values(_load(BOOK_DIR / "data_coverage.ipynb"))
+    pairs = [("cf_cost_growth", trends, "tr_cost_growth"), ("cf_trend_n", trends, "tr_n"),
+             ("cf_cpc_last", trends, "tr_cpc_last"), ("cf_median_per_youth", coverage, "median_last"),
+             ("cf_youths_last", coverage, "youths_last"), ("cf_resid_p90", models, "pm_resid_p90"),
+             ("cf_changes_corr", models, "pm_changes_corr"), ("cf_mundlak_p", models, "pm_mundlak_p")]
+    for key, chapter, chapter_key in pairs:
+        assert conclusions[key] == chapter[chapter_key], (key, chapter_key)
+        assert samenvatting["nl_" + key[3:]] == conclusions[key], key
+    assert float(conclusions["cf_r2_between_pct"]) == round(float(models["pm_r2_between_pct"]))

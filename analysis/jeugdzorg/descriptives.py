@@ -150,3 +150,50 @@ def distribution_by_year(values: pd.DataFrame, column: str) -> pd.DataFrame:
         "p10": grouped.quantile(0.10), "p25": grouped.quantile(0.25), "median": grouped.median(),
         "p75": grouped.quantile(0.75), "p90": grouped.quantile(0.90), "mean": grouped.mean(),
     })
+
+
+def first_complete_year(coverage: pd.DataFrame, threshold: float = 0.9) -> int:
+    """The first year in which at least ``threshold`` of the municipalities report realised cost."""
+    share = coverage["with_realised"] / coverage["municipalities"]
+    good = share.index[share >= threshold]
+    if len(good) == 0:
+        raise ValueError(f"no year with {threshold:.0%} of municipalities reporting")
+    return int(good[0])
+
+
+def same_municipality_trend(panel: pd.DataFrame, first: int, last: int) -> pd.DataFrame:
+    """Totals per year over the municipalities with cost, youth and care counts in every year.
+
+    Parameters
+    ----------
+    panel
+        The harmonised panel (:func:`jeugdzorg.panel.build_panel`), indexed by ``(gm_code, year)``.
+    first, last
+        The period; only municipalities with complete data in every year of it are summed, so that
+        growth is not confounded with reporting coverage.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by year: ``municipalities``, ``realised_million`` (EUR million, nominal),
+        ``youths_in_care``, ``inhabitants_0_17``, ``cost_per_youth`` and ``cost_per_client``
+        (EUR per inhabitant aged 0-17 and per young person in care), and ``*_index`` columns with
+        ``first`` = 100.
+    """
+    columns = ["realised_keur", "youths_in_care", "inhabitants_0_17"]
+    years = list(range(first, last + 1))
+    window = panel[panel.index.get_level_values("year").isin(years)].dropna(subset=columns)
+    complete = window.groupby(level="gm_code").size()
+    keep = complete[complete == len(years)].index
+    sums = window[window.index.get_level_values("gm_code").isin(keep)].groupby(level="year")[columns].sum()
+    out = pd.DataFrame({
+        "municipalities": len(keep),
+        "realised_million": sums["realised_keur"] / 1000,
+        "youths_in_care": sums["youths_in_care"],
+        "inhabitants_0_17": sums["inhabitants_0_17"],
+        "cost_per_youth": 1000 * sums["realised_keur"] / sums["inhabitants_0_17"],
+        "cost_per_client": 1000 * sums["realised_keur"] / sums["youths_in_care"],
+    })
+    for column in ("realised_million", "youths_in_care", "cost_per_client", "cost_per_youth"):
+        out[f"{column}_index"] = 100 * out[column] / out[column].iloc[0]
+    return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 
 from . import models
@@ -146,3 +147,84 @@ def robustness_variants(spec: Specification, alternative_boundary_year: int) -> 
         "Clustered by jeugdzorgregio": replace(spec, cluster="jz_region"),
         f"Boundaries of {alternative_boundary_year}": replace(spec, boundary_year=alternative_boundary_year),
     }
+
+
+def effect_unit(outcome: str) -> str:
+    """How a coefficient on ``outcome`` reads: '%' for the log outcome (100 x beta), else its unit."""
+    return {"log_cost_per_youth": "%", "cost_per_youth": "EUR", "pct_youth_with_jeugdhulp": "pp"}[outcome]
+
+
+def effect_scale(outcome: str) -> float:
+    """Factor that turns a coefficient into :func:`effect_unit` (100 for the log outcome)."""
+    return 100.0 if outcome.startswith("log_") else 1.0
+
+
+def between_fit(est: Estimates) -> pd.DataFrame:
+    """Actual and predicted municipal mean outcome of the between model, with residuals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by GM code: ``name``, ``actual``, ``predicted``, ``residual`` and ``residual_effect``
+        (the residual in :func:`effect_unit`; for the log outcome the percentage by which the
+        municipality's cost exceeds what its drivers predict, ``100 * (exp(residual) - 1)``), sorted
+        by residual.
+    """
+    result = est.fits["Between"]
+    columns = [c for c in result.params.index if c != models.CONSTANT]
+    means = est.sample.groupby(level="gm_code")[[est.spec.outcome, *columns]].mean()
+    predicted = result.params.get(models.CONSTANT, 0.0) + means[columns] @ result.params[columns]
+    names = est.sample.groupby(level="gm_code")["name"].first()
+    out = pd.DataFrame({"name": names, "actual": means[est.spec.outcome], "predicted": predicted})
+    out["residual"] = out["actual"] - out["predicted"]
+    if est.spec.outcome.startswith("log_"):
+        out["residual_effect"] = 100 * (np.exp(out["residual"]) - 1)
+    else:
+        out["residual_effect"] = out["residual"]
+    return out.sort_values("residual")
+
+
+def within_changes(est: Estimates, model: str = "Two-way FE") -> pd.DataFrame:
+    """Change of the outcome from the first to the last year per municipality, and the part the
+    within model attributes to changes in the drivers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by GM code, for municipalities observed in both years: ``name``, ``actual_change``
+        (outcome, last minus first year), ``driver_change`` (sum of coefficient x change in driver),
+        in the units of the outcome.
+    """
+    first, last = est.years
+    result = est.fits[model]
+    columns = [c for c in result.params.index if c in est.within_drivers]
+    start = est.sample.xs(first, level="year")
+    end = est.sample.xs(last, level="year")
+    both = start.index.intersection(end.index)
+    delta = end.loc[both, [est.spec.outcome, *columns]] - start.loc[both, [est.spec.outcome, *columns]]
+    return pd.DataFrame({
+        "name": end.loc[both, "name"],
+        "actual_change": delta[est.spec.outcome],
+        "driver_change": delta[columns] @ result.params[columns],
+    })
+
+
+def robustness_table(tables: dict[str, pd.DataFrame], variants: dict[str, Specification],
+                     models_shown: tuple[str, ...] = ("Between", "Two-way FE")) -> pd.DataFrame:
+    """Coefficients of every driver under every variant, for the chosen models.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long format: ``variant, model, variable, coef, lower, upper, pvalue, n_obs, r2_between``.
+    """
+    rows = []
+    for name, spec in variants.items():
+        est = estimate(tables, spec, mundlak=False)
+        coefs = models.coefficients(est.fits, est.drivers)
+        coefs = coefs[coefs["model"].isin(models_shown)].copy()
+        coefs.insert(0, "variant", name)
+        coefs["n_obs"] = coefs["model"].map(lambda m: int(est.fits[m].nobs))
+        coefs["r2_between"] = float(est.fits["Between"].rsquared)
+        rows.append(coefs)
+    return pd.concat(rows, ignore_index=True)

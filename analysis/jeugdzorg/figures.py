@@ -41,3 +41,12 @@ def finish(fig: Figure, ax: Axes, *, title: str, xlabel: str, ylabel: str,
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     plt.close(fig)
     return fig
+
+
+def finish_grid(fig: Figure, *, title: str, source: str = CBS_SOURCE) -> Figure:
+    """Like :func:`finish` for a figure of several panels, each already labelled with its units."""
+    fig.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold")
+    fig.text(0.01, 0.005, source, fontsize=8, color="#555555", ha="left", va="bottom")
+    fig.tight_layout(rect=(0, 0.03, 1, 0.97))
+    plt.close(fig)
+    return fig

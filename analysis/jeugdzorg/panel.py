@@ -47,15 +47,22 @@ DRIVERS: tuple[Driver, ...] = (
     Driver("single_parent_pct", "Single-parent households with 2+ children",
            "% of households with children", "socio-demographic", "single_parent_households_2plus",
            "households_with_children", 100),
-    Driver("youth_share_pct", "Inhabitants aged 0-17", "% of inhabitants", "socio-demographic",
+    Driver("youth_share_pct", "Share of inhabitants aged 0-17", "% of inhabitants", "socio-demographic",
            "inhabitants_0_17", "inhabitants", 100),
     Driver("log_address_density", "Address density", "log addresses per km2", "urbanity",
            "address_density", None, 1.0, log=True),
-    Driver("log_population", "Inhabitants", "log persons", "urbanity", "inhabitants", None, 1.0, log=True),
+    Driver("log_population", "Population size", "log inhabitants", "urbanity", "inhabitants", None, 1.0, log=True),
     Driver("psych_medication_per_100", "Parents with long-term psychiatric medication",
            "per 100 households with children", "health", "parents_psychiatric_medication",
            "households_with_children", 100),
 )
+#: Short labels for narrow tables and small panels.
+SHORT_LABELS: dict[str, str] = {
+    "low_income_minors_pct": "Low-income minors", "bijstand_pct": "Social assistance",
+    "income_with_children_keur": "Income, families", "single_parent_pct": "Single parents",
+    "youth_share_pct": "Youth share", "log_address_density": "Density",
+    "log_population": "Population", "psych_medication_per_100": "Parents' psych. medication",
+}
 DRIVER_NAMES: tuple[str, ...] = tuple(d.name for d in DRIVERS)
 DRIVER_GROUPS: dict[str, list[str]] = {}
 for _driver in DRIVERS:
