@@ -108,3 +108,28 @@ def test_conclusions_quote_the_numbers_of_the_chapters():
         assert conclusions[key] == chapter[chapter_key], (key, chapter_key)
         assert samenvatting["nl_" + key[3:]] == conclusions[key], key
     assert float(conclusions["cf_r2_between_pct"]) == round(float(models["pm_r2_between_pct"]))
+
+
+def test_rebuilding_reproduces_the_committed_notebooks_byte_for_byte(tmp_path):
+    """Same snapshot, code and parameters -> identical outputs, figures included (no volatile bytes)."""
+    from jeugdzorg.runner import execute_all
+
+    names = ["data_coverage.ipynb", "panel_models.ipynb"]
+    executed = execute_all(only=names, force=True, book_dir=tmp_path, progress=lambda _: None)
+    assert sorted(p.name for p in executed) == sorted(names)
+    for name in names:
+        assert (tmp_path / name).read_bytes() == (BOOK_DIR / name).read_bytes(), name
+
+
+def test_unchanged_notebooks_are_reused_and_changed_parameters_rerun(tmp_path):
+    import shutil
+
+    from jeugdzorg.runner import execute_all
+
+    for name in NOTEBOOKS:
+        shutil.copy(BOOK_DIR / name, tmp_path / name)
+    assert execute_all(book_dir=tmp_path, progress=lambda _: None) == []
+    rerun = execute_all({"first_year": 2020}, only=["trends"], book_dir=tmp_path, progress=lambda _: None)
+    assert [p.name for p in rerun] == ["trends.ipynb"]
+    assert execute_all({"first_year": 2020}, only=["trends"], book_dir=tmp_path, progress=lambda _: None) == []
+    assert glued_values(_load(tmp_path / "trends.ipynb"))["tr_first"] == "2020"

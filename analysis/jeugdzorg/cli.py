@@ -6,6 +6,7 @@ book     import the snapshot if stale, execute the notebooks, build the HTML (th
 import   only (re)build the data snapshot from the raw directory
 html     only build the HTML from the executed notebooks in book/
 test     run every test: unit tests, nbval over book/, and a strict book build
+benchmark  time clean, no-op and partial builds and the model layer (in a scratch copy)
 lock     rewrite requirements-lock.txt from the current environment
 """
 
@@ -53,10 +54,10 @@ def cmd_book(args: argparse.Namespace) -> int:
 
     ensure_snapshot(args.raw_dir, force=args.reimport)
     overrides = parse_overrides(args.param)
-    _log("==> Executing notebooks")
-    execute_all(overrides, only=args.only)
+    _log("==> Executing notebooks (changed ones only; --force for all)")
+    execute_all(overrides, only=args.only, force=args.force, jobs=args.jobs)
     _log("==> Building the book")
-    index = build_html()
+    index = build_html(force=args.force)
     _log(f"==> Done. Open {index}")
     return 0
 
@@ -79,6 +80,13 @@ def cmd_test(args: argparse.Namespace) -> int:
                "-p", "no:cacheprovider", *args.pytest_args]
     _log("==> Running every test: " + " ".join(command[2:]))
     return subprocess.run(command, cwd=PROJECT_ROOT).returncode
+
+
+def cmd_benchmark(args: argparse.Namespace) -> int:
+    from .benchmark import run
+
+    run(runs=args.runs, with_tests=args.with_tests)
+    return 0
 
 
 def cmd_lock(args: argparse.Namespace) -> int:
@@ -104,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument("--only", action="append", metavar="NOTEBOOK",
                       help="execute only this notebook (repeatable); the others keep their outputs")
     book.add_argument("--reimport", action="store_true", help="re-import the snapshot even if current")
+    book.add_argument("--force", action="store_true",
+                      help="execute every notebook and rebuild the HTML even if nothing changed")
+    book.add_argument("--jobs", type=int, default=2, help="notebooks executed in parallel (default 2)")
     book.set_defaults(func=cmd_book)
 
     imp = sub.add_parser("import", help="rebuild data/ from the raw extracts")
@@ -117,6 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     test = sub.add_parser("test", help="run every test (what CI runs)")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest")
     test.set_defaults(func=cmd_test)
+
+    bench = sub.add_parser("benchmark", help="time clean, no-op and partial builds (scratch copy)")
+    bench.add_argument("--runs", type=int, default=3, help="repetitions per measurement (median)")
+    bench.add_argument("--with-tests", action="store_true", help="also time the whole test command once")
+    bench.set_defaults(func=cmd_benchmark)
 
     lock = sub.add_parser("lock", help="rewrite requirements-lock.txt from this environment")
     lock.set_defaults(func=cmd_lock)
