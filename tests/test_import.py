@@ -55,8 +55,8 @@ def test_labels_resolve_through_the_register_of_the_same_year(fresh):
     # The 2019 gemeentefonds edition spells Utrecht without '(gemeente)'.
     drivers = fresh.tables["drivers"]
     utrecht = drivers[(drivers.gm_code == "GM0344") & (drivers.edition == 2019)
-                      & (drivers.variable == "inhabitants_0_17")]
-    assert utrecht["value"].tolist() == [73610]
+                      & (drivers.variable == "households_total")]
+    assert utrecht["value"].tolist() == [180370]
 
 
 def test_national_youth_care_counts_match_the_anchor(fresh):
@@ -127,6 +127,26 @@ def test_bad_cost_file_is_reported_with_file_column_and_row(raw_copy, change, co
     if column is not None:
         assert err.value.column == column
     assert err.value.row is not None and err.value.row >= 1
+
+
+def test_export_cut_off_mid_alphabet_is_an_error_not_a_gap(raw_copy):
+    """CBS serves 10,000 rows a request; an export that stops early silently loses municipalities."""
+    def drop_z(text: str) -> str:
+        return "\n".join(line for line in text.split("\n")
+                         if not re.match(r"^\d+;JZ Totaal jeugdzorg;Z", line))
+
+    raw_copy.edit(COSTS, drop_z)
+    with pytest.raises(InputDataError, match="no row for .* looks truncated") as err:
+        _import(raw_copy)
+    assert err.value.file == COSTS and err.value.column == "Regio"
+
+
+def test_empty_row_of_a_municipality_dissolved_that_year_is_not_a_gap(fresh):
+    # Weesp joined Amsterdam on 24 March 2022; CBS leaves Weesp's 2022 row empty.
+    costs = fresh.tables["costs"].set_index(["gm_code", "year"])
+    assert ("GM0457", 2022) not in costs.index and ("GM0457", 2021) in costs.index
+    drivers = fresh.tables["drivers"]
+    assert drivers[(drivers.gm_code == "GM0457") & (drivers.edition == 2022)].empty
 
 
 def test_renamed_column_in_a_gemeentefonds_edition_is_named(raw_copy):

@@ -33,6 +33,19 @@ def test_merged_municipality_cost_is_the_sum_of_its_parts(built, tables):
     assert row["inhabitants_0_17"] == pytest.approx(youth[youth.gm_code.isin(parts)]["value"].sum())
 
 
+@pytest.mark.parametrize("code, year", [("GM1982", 2019), ("GM1979", 2020), ("GM1991", 2021), ("GM0439", 2019)])
+def test_merged_municipality_without_every_part_has_no_cost(built, code, year):
+    """Land van Cuijk 2019 had cost from 2 of its 5 parts: a partial total must not enter the panel."""
+    assert (code, year) not in built.index
+
+
+def test_youth_population_is_consistent_across_editions(built):
+    # The 2019 edition's 'InwonersTot18Jaar' is 5% above its neighbours; 2019 is interpolated.
+    wide = built["inhabitants_0_17"].unstack("year").loc[:, 2018:2022].dropna()
+    assert len(wide) > 250
+    assert wide.sum().pct_change().dropna().abs().max() < 0.03
+
+
 def test_national_totals_survive_harmonisation(built, tables):
     costs, _ = without_reported_zeros(tables["costs"])
     for year in (2021, 2022):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .register import NATIONAL_CODE
@@ -60,11 +61,13 @@ def growth_same_municipalities(costs: pd.DataFrame, start: int, end: int,
 
 
 def youth_population(drivers: pd.DataFrame) -> pd.DataFrame:
-    """Inhabitants aged 0-17 per municipality and year.
+    """Inhabitants aged 0-17 per municipality and year, in the municipalities of that year.
 
     The gemeentefonds edition of year *t* describes the municipalities of 1 January *t* (the same
     boundaries as the cost data of year *t*), so edition *t* supplies the youth population of year *t*.
-    Years without an edition (2015) have none.
+    A year between two editions without a usable figure of its own (2019, see ``catalogue.yml``) gets
+    the geometric mean of its neighbours, for municipalities that exist in both; years before the
+    first edition (2015) have none.
 
     Returns
     -------
@@ -72,8 +75,14 @@ def youth_population(drivers: pd.DataFrame) -> pd.DataFrame:
         ``gm_code, year, inhabitants_0_17``.
     """
     youth = drivers[drivers["variable"] == "inhabitants_0_17"]
-    return (youth.rename(columns={"edition": "year", "value": "inhabitants_0_17"})
-            [["gm_code", "year", "inhabitants_0_17"]].reset_index(drop=True))
+    wide = youth.pivot(index="gm_code", columns="edition", values="value")
+    for year in range(int(wide.columns.min()) + 1, int(wide.columns.max())):
+        if year not in wide.columns or wide[year].isna().all():
+            wide[year] = np.sqrt(wide[year - 1] * wide[year + 1])
+    wide = wide.reindex(columns=sorted(wide.columns))
+    wide.columns.name = "year"
+    out = wide.stack().rename("inhabitants_0_17").reset_index()
+    return out[["gm_code", "year", "inhabitants_0_17"]]
 
 
 def cost_per_young_inhabitant(costs: pd.DataFrame, drivers: pd.DataFrame) -> pd.DataFrame:

@@ -121,7 +121,7 @@ SUM = Rule("sum")
 
 def harmonise(table: pd.DataFrame, rules: dict[str, Rule], mergers: pd.DataFrame,
               register_codes: set[str], boundary_year: int, *, code: str = "gm_code",
-              period: str = "year") -> pd.DataFrame:
+              period: str = "year", expected: pd.DataFrame | None = None) -> pd.DataFrame:
     """Re-express ``table`` in the municipalities of ``boundary_year``.
 
     Parameters
@@ -138,6 +138,10 @@ def harmonise(table: pd.DataFrame, rules: dict[str, Rule], mergers: pd.DataFrame
         The GM codes of the boundary year; every harmonised code must be one of them.
     boundary_year
         The year whose 1 January boundaries every row is expressed in.
+    expected
+        Optional ``code, period`` pairs that should be in ``table`` (the municipalities of each
+        period's register).  A pair without a row counts as a constituent with missing values, so
+        a merged total is never formed from only the parts that happen to be present.
 
     Returns
     -------
@@ -148,6 +152,13 @@ def harmonise(table: pd.DataFrame, rules: dict[str, Rule], mergers: pd.DataFrame
     """
     national = table[~table[code].str.startswith("GM")].copy()
     local = table[table[code].str.startswith("GM")]
+    if expected is not None:
+        periods = set(local[period])
+        wanted = expected[expected[period].isin(periods)][[code, period]]
+        absent = wanted.merge(local[[code, period]], how="left", indicator=True)
+        absent = absent[absent["_merge"] == "left_only"].drop(columns="_merge")
+        if not absent.empty:
+            local = pd.concat([local, absent], ignore_index=True)
     pairs = local[[code, period]].drop_duplicates()
     events = _events(mergers)
     links = [

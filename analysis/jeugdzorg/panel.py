@@ -91,7 +91,7 @@ G4 = ("GM0363", "GM0599", "GM0518", "GM0344")
 def _rules(table: str) -> dict[str, Rule]:
     variables = load_catalogue()["variables"]
     return {name: (SUM if spec["combine"] == "sum" else Rule("mean", spec["weight"]))
-            for name, spec in variables.items() if spec["table"] == table}
+            for name, spec in variables.items() if spec["table"] == table and spec["combine"] != "none"}
 
 
 def _mergers(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -105,7 +105,50 @@ def default_boundary_year(tables: dict[str, pd.DataFrame]) -> int:
     return int(tables["register"]["year"].max())
 
 
-def driver_counts(tables: dict[str, pd.DataFrame], boundary_year: int) -> pd.DataFrame:
+def expected_municipalities(tables: dict[str, pd.DataFrame], years: set[int]) -> pd.DataFrame:
+    """The municipalities each year's tables should describe: ``gm_code, year``.
+
+    The register of 1 January of the year, less municipalities that were dissolved during that year
+    (Weesp, 24 March 2022): CBS reports those with the successor and leaves their own row empty.
+    """
+    register = tables["register"]
+    out = register[register["year"].isin(years)][["gm_code", "year"]]
+    mergers = _mergers(tables)
+    mid_year = mergers[(mergers["date"].dt.month != 1) | (mergers["date"].dt.day != 1)]
+    dissolved = set(zip(mid_year["old_code"], mid_year["date"].dt.year))
+    keep = [(c, y) not in dissolved for c, y in out.itertuples(index=False)]
+    return out[keep].reset_index(drop=True)
+
+
+def youth_population_harmonised(tables: dict[str, pd.DataFrame], years: set[int], boundary_year: int,
+                                expected: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Inhabitants aged 0-17 per municipality (boundary-year codes) and year.
+
+    Edition *t* of the gemeentefonds criteria gives the youth population of year *t*.  A year whose
+    edition has no usable figure is filled with the geometric mean of the neighbouring years, after
+    both are expressed in the same boundaries (see the 2019 edition in ``catalogue.yml``).
+    """
+    youth = tables["drivers"][tables["drivers"]["variable"] == "inhabitants_0_17"]
+    youth = youth.rename(columns={"edition": "year", "value": "inhabitants_0_17"})[
+        ["gm_code", "year", "inhabitants_0_17"]]
+    available = set(youth.loc[youth["inhabitants_0_17"].notna(), "year"])
+    gaps = {y for y in years if y not in available}
+    wanted = years | {y - 1 for y in gaps} | {y + 1 for y in gaps}
+    youth = youth[youth["year"].isin(wanted)]
+    harmonised = harmonise(youth, {"inhabitants_0_17": SUM}, _mergers(tables), _codes(tables, boundary_year),
+                           boundary_year, expected=expected).drop(columns="constituents")
+    wide = harmonised.pivot(index="gm_code", columns="year", values="inhabitants_0_17")
+    for year in sorted(years):
+        if year in wide.columns and wide[year].notna().any():
+            continue
+        if year - 1 in wide.columns and year + 1 in wide.columns:
+            wide[year] = np.sqrt(wide[year - 1] * wide[year + 1])
+    out = wide.reindex(columns=sorted(years)).stack().rename("inhabitants_0_17").reset_index()
+    return out
+
+
+def driver_counts(tables: dict[str, pd.DataFrame], boundary_year: int,
+                  expected: pd.DataFrame | None = None) -> pd.DataFrame:
     """Gemeentefonds criteria per municipality (boundary-year codes) and edition, wide."""
     drivers = tables["drivers"]
     wide = drivers.pivot_table(index=["gm_code", "edition"], columns="variable", values="value",
@@ -113,7 +156,7 @@ def driver_counts(tables: dict[str, pd.DataFrame], boundary_year: int) -> pd.Dat
     wide.columns.name = None
     rules = {k: v for k, v in _rules("drivers").items() if k in wide.columns}
     codes = _codes(tables, boundary_year)
-    out = harmonise(wide, rules, _mergers(tables), codes, boundary_year, period="edition")
+    out = harmonise(wide, rules, _mergers(tables), codes, boundary_year, period="edition", expected=expected)
     return out.drop(columns="constituents")
 
 
@@ -157,26 +200,30 @@ def build_panel(tables: dict[str, pd.DataFrame], *, boundary_year: int | None = 
     mergers = _mergers(tables)
 
     costs, _ = without_reported_zeros(tables["costs"])
-    costs = costs[costs["realised_keur"].notna()]
     if first_year is not None:
         costs = costs[costs["year"] >= first_year]
     if last_year is not None:
         costs = costs[costs["year"] <= last_year]
-    years = set(costs["year"])
+    years = set(costs.loc[costs["realised_keur"].notna(), "year"])
     if not years:
         raise ValueError(f"no realised cost between {first_year} and {last_year}")
+    costs = costs[costs["year"].isin(years)]
+    expected = expected_municipalities(tables, years | {y - driver_lag for y in years})
     # Only the periods the panel uses are harmonised: a table's later years may already reflect
     # reorganisations after an (earlier) boundary year.
     in_years = lambda frame, column="year": frame[frame[column].isin(years)]  # noqa: E731
-    panel = harmonise(costs, _rules("costs"), mergers, codes, boundary_year)
+    # Harmonise every row, reported or not, and only then drop missing totals: a merged
+    # municipality must not get the cost of only the parts that reported.
+    panel = harmonise(costs, _rules("costs"), mergers, codes, boundary_year, expected=expected)
+    panel = panel[panel["realised_keur"].notna()]
 
     register = in_years(tables["register"])[["gm_code", "year", "inhabitants", "address_density"]]
     register = harmonise(register, {"inhabitants": SUM, "address_density": Rule("mean", "inhabitants")},
-                         mergers, codes, boundary_year).drop(columns="constituents")
+                         mergers, codes, boundary_year, expected=expected).drop(columns="constituents")
 
     editions = {year - driver_lag for year in years}
     counts = driver_counts({**tables, "drivers": tables["drivers"][tables["drivers"]["edition"].isin(editions)]},
-                           boundary_year)
+                           boundary_year, expected.rename(columns={"year": "edition"}))
     counts["year"] = counts["edition"] + driver_lag
     counts = counts.drop(columns=["edition", "address_density", "inhabitants_total"], errors="ignore")
 
@@ -187,14 +234,14 @@ def build_panel(tables: dict[str, pd.DataFrame], *, boundary_year: int | None = 
     use = in_years(use[use["gm_code"].str.startswith("GM")]).merge(youth, on=["gm_code", "year"], how="left")
     use = harmonise(use[["gm_code", "year", "pct_youth_with_jeugdhulp", "inhabitants_0_17"]],
                     {"pct_youth_with_jeugdhulp": Rule("mean", "inhabitants_0_17")}, mergers, codes,
-                    boundary_year).drop(columns="constituents")
+                    boundary_year, expected=expected).drop(columns="constituents")
     care = tables["use_counts"].rename(columns={"region_code": "gm_code"})
     care = in_years(care[care["gm_code"].str.startswith("GM")])[["gm_code", "year", "youths_in_care"]]
-    care = harmonise(care, {"youths_in_care": SUM}, mergers, codes, boundary_year).drop(columns="constituents")
-    youth = harmonise(in_years(youth), {"inhabitants_0_17": SUM}, mergers, codes,
-                      boundary_year).drop(columns="constituents")
+    care = harmonise(care, {"youths_in_care": SUM}, mergers, codes, boundary_year,
+                     expected=expected).drop(columns="constituents")
+    youth = youth_population_harmonised(tables, years, boundary_year, expected)
 
-    for other in (register, counts.drop(columns="inhabitants_0_17"), youth, use, care):
+    for other in (register, counts.drop(columns="inhabitants_0_17", errors="ignore"), youth, use, care):
         panel = panel.merge(other, on=["gm_code", "year"], how="left")
 
     attributes = tables["register"][tables["register"]["year"] == boundary_year][

@@ -40,7 +40,8 @@ def variables_table() -> pd.DataFrame:
     """The named variables of the catalogue with label, unit and merger rule."""
     rows = []
     for name, spec in load_catalogue()["variables"].items():
-        rule = "sum" if spec["combine"] == "sum" else f"mean weighted by {spec['weight']}"
+        rule = {"sum": "sum", "none": "not combined (denominator not in the data)"}.get(
+            spec["combine"], f"mean weighted by {spec.get('weight')}")
         rows.append({"Variable": name, "Table": spec["table"], "Meaning": spec["label"],
                      "Unit": spec["unit"], "When municipalities merge": rule})
     return pd.DataFrame(rows).set_index("Variable")

@@ -116,6 +116,25 @@ class MunicipalityLookup:
         self._tables[year] = names
         return names
 
+    def expected_codes(self, year: int) -> set[str]:
+        """Municipalities a table of ``year`` must list: the register of that year (or the latest
+        earlier one) without those dissolved during the year."""
+        years = [y for y in sorted(self.register["year"].unique()) if y <= year]
+        register = self.register[self.register["year"] == (years[-1] if years else year)]
+        codes = set(register["gm_code"])
+        dissolved = self.dissolved_during(pd.Series(sorted(codes)), pd.Series([year] * len(codes)))
+        return codes - set(pd.Series(sorted(codes))[dissolved.to_numpy()])
+
+    def dissolved_during(self, codes: pd.Series, years: pd.Series) -> pd.Series:
+        """True where a municipality was dissolved during that year (after 1 January).
+
+        CBS reports such a municipality (Weesp, 24 March 2022) with its successor for that year and
+        leaves its own row empty; an empty row of it is therefore no gap in the data.
+        """
+        moved = self.mergers[(self.mergers["date"].dt.month != 1) | (self.mergers["date"].dt.day != 1)]
+        during = set(zip(moved["old_code"], moved["date"].dt.year))
+        return pd.Series([(c, int(y)) in during for c, y in zip(codes, years)], index=codes.index)
+
     def codes(self, frame: pd.DataFrame, column: str, name: str,
               empty: pd.Series | None = None) -> pd.Series:
         """GM code (or ``NL01`` / ``None`` for aggregates) for every row of ``frame``.

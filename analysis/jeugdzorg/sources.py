@@ -51,6 +51,18 @@ def _reject_duplicates(frame: pd.DataFrame, keys: list[str], name: str, column: 
             column=column, row=lines[1])
 
 
+def _require_every_municipality(frame: pd.DataFrame, code: str, period: str, lookup: MunicipalityLookup,
+                                name: str, column: str) -> None:
+    """Every municipality of a period's register must have a row: a missing one means a cut-off
+    export (CBS serves at most 10,000 rows a request), not a municipality without data."""
+    for year, rows in frame.groupby(period):
+        missing = sorted(lookup.expected_codes(int(year)) - set(rows[code]))
+        if missing:
+            raise InputDataError(
+                name, f"{len(missing)} municipalities of the {year} register have no row for {year} "
+                      f"(first: {missing[0]}); the export looks truncated", column=column)
+
+
 def read_measure_table(path: Path, name: str, table: str, spec: dict[str, Any], role: str,
                        lookup: MunicipalityLookup) -> tuple[pd.DataFrame, ReadRecord]:
     """Read a region x period table (costs, use) into ``region_code, year, <measures>``.
@@ -74,7 +86,10 @@ def read_measure_table(path: Path, name: str, table: str, spec: dict[str, Any], 
     blank = yearly[list(columns)].isin(MISSING_TOKENS).all(axis=1)
     yearly["region_code"] = lookup.codes(yearly, region, name, empty=blank)
     yearly = yearly[yearly["region_code"].notna()]
+    blank = blank.loc[yearly.index]
+    yearly = yearly[~(blank & lookup.dissolved_during(yearly["region_code"], yearly["year"]))]
     _reject_duplicates(yearly, ["region_code", "year"], name, region)
+    _require_every_municipality(yearly, "region_code", "year", lookup, name, region)
     non_negative = set(spec.get("non_negative", [])) | set(spec.get("percent", []))
     out = pd.DataFrame({"region_code": yearly["region_code"], "year": yearly["year"]})
     for raw_column, variable in columns.items():
@@ -168,9 +183,12 @@ def read_driver_edition(path: Path, name: str, spec: dict[str, Any], title: str,
         raw["edition"] = raw["year"]
         raw["gm_code"] = lookup.codes(raw, "RegioS", name)
         raw = raw[raw["gm_code"].fillna("").str.startswith("GM")].copy()
+        blank = raw[sorted(used)].isin(MISSING_TOKENS).all(axis=1)
+        raw = raw[~(blank & lookup.dissolved_during(raw["gm_code"], raw["edition"]))].copy()
         status = pd.Series("", index=raw.index)
     _reject_duplicates(raw.assign(_status=status), ["gm_code", "edition", "_status"], name,
                        code_column or "RegioS")
+    _require_every_municipality(raw, "gm_code", "edition", lookup, name, code_column or "RegioS")
     frames = []
     for variable, source in mapping.items():
         values, label = _evaluate(raw, source, name)
