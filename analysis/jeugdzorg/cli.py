@@ -4,6 +4,7 @@ Commands
 --------
 book     import the snapshot if stale, execute the notebooks, build the HTML (the main command)
 import   only (re)build the data snapshot from the raw directory
+fetch    download the CBS tables from the CBS open-data API into the raw directory, then import
 html     only build the HTML from the executed notebooks in book/
 test     run every test: unit tests, nbval over book/, and a strict book build
 benchmark  time clean, no-op and partial builds and the model layer (in a scratch copy)
@@ -59,6 +60,32 @@ def cmd_book(args: argparse.Namespace) -> int:
     _log("==> Building the book")
     index = build_html(force=args.force)
     _log(f"==> Done. Open {index}")
+    return 0
+
+
+def cbs_tables() -> list[str]:
+    """Every CBS table id the importer reads (from the catalogue)."""
+    from .catalogue import load_catalogue
+
+    cat = load_catalogue()
+    tables = [r["table"] for r in cat["registers"]] + [cat["costs"]["table"]]
+    tables += cat["use_pct"]["tables"] + cat["use_counts"]["tables"]
+    tables += [e["table"] for e in cat["drivers"]["editions"]]
+    return tables
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from .cbs_api import CbsApiError, UrlFetcher, fetch_tables
+
+    tables = args.table or cbs_tables()
+    _log(f"==> Fetching {len(tables)} CBS tables ({args.api}) into {args.raw_dir / 'cbs'} ...")
+    try:
+        written = fetch_tables(tables, args.raw_dir, UrlFetcher(timeout=args.timeout), api=args.api)
+    except CbsApiError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    _log(f"==> {len(written)} tables written; importing ...")
+    ensure_snapshot(args.raw_dir, force=True)
     return 0
 
 
@@ -120,6 +147,16 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="rebuild data/ from the raw extracts")
     imp.add_argument("--raw-dir", type=Path, default=DEFAULT_RAW_DIR, help=raw_help)
     imp.set_defaults(func=cmd_import)
+
+    fetch = sub.add_parser("fetch", help="download the CBS tables from the CBS open-data API, then import")
+    fetch.add_argument("--raw-dir", type=Path, default=DEFAULT_RAW_DIR,
+                       help=raw_help + "; its cbs/ tables are replaced only when every download succeeded")
+    fetch.add_argument("--api", choices=["v3", "v4"], default="v3",
+                       help="OData v3 (opendata.cbs.nl, default) or v4 (datasets.cbs.nl)")
+    fetch.add_argument("--table", action="append", metavar="ID",
+                       help="fetch only this table (repeatable); default: every table of the catalogue")
+    fetch.add_argument("--timeout", type=float, default=60, help="seconds per request (default 60)")
+    fetch.set_defaults(func=cmd_fetch)
 
     html = sub.add_parser("html", help="build the HTML from the executed notebooks only")
     html.add_argument("--strict", action="store_true", help="treat Sphinx warnings as errors")

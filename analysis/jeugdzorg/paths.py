@@ -7,7 +7,8 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent.parent
-DATA_DIR = PROJECT_ROOT / "data"
+#: The tidy snapshot; ``JZ_DATA_DIR`` points the notebooks at another one (used by the new-year test).
+DATA_DIR = Path(os.environ.get("JZ_DATA_DIR", PROJECT_ROOT / "data"))
 BOOK_DIR = PROJECT_ROOT / "book"
 TEMPLATES_DIR = PROJECT_ROOT / "analysis" / "templates"
 PARAMS_FILE = PROJECT_ROOT / "analysis" / "params.yml"

@@ -11,7 +11,8 @@ import pandas as pd
 from .catalogue import load_catalogue
 from .snapshot import read_manifest
 
-__all__ = ["read_manifest", "inputs_table", "outputs_table", "variables_table", "environment_table"]
+__all__ = ["read_manifest", "inputs_table", "vintage_table", "changes_table", "outputs_table",
+           "variables_table", "environment_table"]
 
 #: Packages whose versions the book reports (all pinned in requirements.txt).
 KEY_PACKAGES = ("jupyter-book", "myst-nb", "pandas", "numpy", "scipy", "linearmodels", "statsmodels",
@@ -26,6 +27,23 @@ def inputs_table(manifest: dict[str, Any]) -> pd.DataFrame:
         "Suppressed cells": entry["suppressed_cells"], "sha256": entry["sha256"][:12],
     } for entry in manifest["inputs"]]
     return pd.DataFrame(rows).set_index("File")
+
+
+def vintage_table(manifest: dict[str, Any]) -> pd.DataFrame:
+    """Latest period per source and the import date of the snapshot."""
+    rows = [{"Source": source, "Latest period": period} for source, period in manifest["vintage"].items()]
+    rows.append({"Source": "snapshot imported on", "Latest period": manifest.get("imported", "unknown")})
+    return pd.DataFrame(rows).set_index("Source")
+
+
+def changes_table(manifest: dict[str, Any]) -> pd.DataFrame | None:
+    """Rows added, removed and revised per table by the last import that changed data (or ``None``)."""
+    tables = (manifest.get("changes") or {}).get("tables")
+    if not tables:
+        return None
+    frame = pd.DataFrame(tables).T.rename(columns=str.capitalize)
+    frame.index.name = "Table"
+    return frame
 
 
 def outputs_table(manifest: dict[str, Any]) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -175,6 +176,46 @@ def _sorted(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return {name: frame.sort_values(keys[name]).reset_index(drop=True) for name, frame in tables.items()}
 
 
+def _vintage(snapshot: Snapshot) -> dict[str, str]:
+    """Latest period per source table, e.g. ``{'costs': '2022', 'drivers': 'edition 2025'}``."""
+    tables = snapshot.tables
+    return {
+        "costs (83454NED)": str(int(tables["costs"].dropna(subset=["realised_keur"])["year"].max())),
+        "youth-care use": str(int(tables["use_pct"]["year"].max())),
+        "youth-care counts": str(int(tables["use_counts"]["year"].max())),
+        "gemeentefonds criteria": f"edition {int(tables['drivers']['edition'].max())}",
+        "municipality register": str(int(tables["register"]["year"].max())),
+    }
+
+
+KEYS = {"register": ["year", "gm_code"], "costs": ["gm_code", "year"], "use_pct": ["region_code", "year"],
+        "use_counts": ["region_code", "year"], "drivers": ["gm_code", "edition", "variable"],
+        "mergers": ["date", "old_code", "new_code"]}
+
+
+def compare_tables(old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame]) -> dict[str, dict[str, int]]:
+    """Rows added, removed and revised per table between two snapshots (by key)."""
+    out = {}
+    for name, keys in KEYS.items():
+        before = old[name].set_index(keys)
+        after = new[name].set_index(keys)
+        common = before.index.intersection(after.index).sort_values()
+        columns = [c for c in before.columns if c in after.columns]
+        a, b = before.loc[common, columns], after.loc[common, columns]
+        differs = pd.Series(False, index=common)
+        for column in columns:
+            x, y = a[column], b[column]
+            if pd.api.types.is_numeric_dtype(x) and pd.api.types.is_numeric_dtype(y):
+                same = np.isclose(x, y, rtol=1e-9, atol=0, equal_nan=True)
+            else:
+                same = x.fillna("").astype(str).to_numpy() == y.fillna("").astype(str).to_numpy()
+            differs |= ~pd.Series(same, index=common)
+        revised = int(differs.sum())
+        out[name] = {"added": int(len(after.index.difference(before.index))),
+                     "removed": int(len(before.index.difference(after.index))), "revised": revised}
+    return out
+
+
 def _manifest(snapshot: Snapshot, raw_dir: Path, out_dir: Path) -> dict[str, Any]:
     cat = load_catalogue()
     inputs = []
@@ -198,14 +239,21 @@ def _manifest(snapshot: Snapshot, raw_dir: Path, out_dir: Path) -> dict[str, Any
         "licence": cat["licence"],
         "credit": cat["credit"],
         "importer_fingerprint": importer_fingerprint(),
+        "vintage": _vintage(snapshot),
         "inputs": inputs,
         "outputs": outputs,
     }
 
 
-def write_snapshot(snapshot: Snapshot, raw_dir: Path, data_dir: Path) -> None:
-    """Validate and write the snapshot; replace ``data_dir`` only when everything succeeded."""
+def write_snapshot(snapshot: Snapshot, raw_dir: Path, data_dir: Path, *, today: str | None = None) -> None:
+    """Validate and write the snapshot; replace ``data_dir`` only when everything succeeded.
+
+    The manifest records the import date and what changed against the previous snapshot (rows added,
+    removed, revised per table).  When the tables are unchanged, the previous date and change record
+    are kept, so re-importing identical data changes no byte of the tables or of those entries.
+    """
     validate_tables(snapshot.tables)
+    history = _history(snapshot, data_dir, today)
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".tmp-snapshot-", dir=data_dir.parent))
     staging.chmod(0o755)
@@ -213,12 +261,30 @@ def write_snapshot(snapshot: Snapshot, raw_dir: Path, data_dir: Path) -> None:
         for name, file in TABLE_FILES.items():
             snapshot.tables[name].to_csv(staging / file, index=False, lineterminator="\n")
         manifest = _manifest(snapshot, raw_dir, staging)
+        manifest.update(history)
         with (staging / MANIFEST_NAME).open("w", encoding="utf-8") as handle:
             handle.write("# Written by `python3 make.py import`; do not edit by hand.\n")
             yaml.safe_dump(manifest, handle, sort_keys=False, allow_unicode=True, width=100)
         swap_directory(staging, data_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _history(snapshot: Snapshot, data_dir: Path, today: str | None) -> dict[str, Any]:
+    import datetime
+
+    today = today or datetime.date.today().isoformat()
+    previous = read_manifest(data_dir)
+    if previous is None:
+        return {"imported": today, "changes": {"previous_import": None, "tables": None}}
+    try:
+        old = load_snapshot(data_dir)
+    except (OSError, ValueError, KeyError):
+        return {"imported": today, "changes": {"previous_import": previous.get("imported"), "tables": None}}
+    changes = compare_tables(old, snapshot.tables)
+    if not any(v for counts in changes.values() for v in counts.values()):
+        return {"imported": previous.get("imported", today), "changes": previous.get("changes")}
+    return {"imported": today, "changes": {"previous_import": previous.get("imported"), "tables": changes}}
 
 
 def read_manifest(data_dir: Path) -> dict[str, Any] | None:

@@ -63,6 +63,17 @@ def _require_every_municipality(frame: pd.DataFrame, code: str, period: str, loo
                       f"(first: {missing[0]}); the export looks truncated", column=column)
 
 
+def _region_column(path: Path, preferred: str) -> str:
+    """The region column of an export: CBS names it ``Regio`` in some exports and ``RegioS`` (its
+    API key) in others, so either is accepted."""
+    with path.open(encoding="utf-8-sig", errors="replace") as handle:
+        header = handle.readline().strip().split(";")
+    for candidate in (preferred, "RegioS", "Regio"):
+        if candidate in header:
+            return candidate
+    return preferred
+
+
 def read_measure_table(path: Path, name: str, table: str, spec: dict[str, Any], role: str,
                        lookup: MunicipalityLookup) -> tuple[pd.DataFrame, ReadRecord]:
     """Read a region x period table (costs, use) into ``region_code, year, <measures>``.
@@ -71,7 +82,7 @@ def read_measure_table(path: Path, name: str, table: str, spec: dict[str, Any], 
     labels become GM codes through the register of the same year, ``Nederland`` becomes ``NL01`` and
     other aggregates are dropped.
     """
-    region = spec["region_column"]
+    region = _region_column(path, spec["region_column"])
     filters: dict[str, str] = spec.get("filter", {})
     columns: dict[str, str] = spec["columns"]
     ignore = set(spec.get("ignore", []))
@@ -145,7 +156,8 @@ def _evaluate(raw: pd.DataFrame, source: Any, name: str) -> tuple[pd.Series, str
     num = sum(v * w for v, w in pairs)
     den = sum(w for _, w in pairs)
     label = "weighted mean of " + ", ".join(f"{v} (weight {w})" for v, w in source["weighted_mean"])
-    return num / den, label
+    # Rounded to cents: the value is written to CSV and must read back identically.
+    return (num / den).round(2), label
 
 
 def read_driver_edition(path: Path, name: str, spec: dict[str, Any], title: str,
