@@ -99,9 +99,33 @@ MERGERS = DataFrameSchema(
     unique=["date", "old_code", "new_code"], strict=True, ordered=True, name="mergers",
 )
 
+OBJECTIVE_MODEL = DataFrameSchema(
+    {
+        "gm_code": Column(str, GM),
+        "circular": Column(str, Check.str_matches(r"^[MS]\d{4}$")),
+        "year": Column(int, YEAR),
+        "uitkeringsfactor": Column(float, Check.in_range(0.5, 3)),
+        "computed_eur": Column(float),
+        "siudu_eur": Column(float, nullable=True),
+        "published_eur": Column(float, nullable=True),
+    },
+    unique=["gm_code", "circular", "year"], strict=True, ordered=True, name="objective_model",
+)
+
+CARE_MIX = DataFrameSchema(
+    {
+        "gm_code": Column(str, GM),
+        "year": Column(int, YEAR),
+        "kind": Column(str, Check.isin(["realised", "budgeted"])),
+        "category": Column(str),
+        "lasten_keur": Column(float),
+    },
+    unique=["gm_code", "year", "kind", "category"], strict=True, ordered=True, name="care_mix",
+)
+
 SCHEMAS: dict[str, DataFrameSchema] = {
     "register": REGISTER, "costs": COSTS, "use_pct": USE_PCT, "use_counts": USE_COUNTS,
-    "drivers": DRIVERS, "mergers": MERGERS,
+    "drivers": DRIVERS, "mergers": MERGERS, "objective_model": OBJECTIVE_MODEL, "care_mix": CARE_MIX,
 }
 
 

@@ -37,6 +37,8 @@ TABLE_FILES = {
     "use_counts": "use_counts.csv",
     "drivers": "drivers.csv",
     "mergers": "mergers.csv",
+    "objective_model": "objective_model.csv",
+    "care_mix": "care_mix.csv",
 }
 TABLE_DESCRIPTIONS = {
     "register": "Municipalities per register year (1 January): GM code, name, province, jeugdzorgregio, "
@@ -51,10 +53,15 @@ TABLE_DESCRIPTIONS = {
                "variable per row, with the CBS source column and the reference date where CBS states it.",
     "mergers": "Municipal reorganisations 2015-2023: date, old and new GM code, kind (merger/split) and "
                "the share of inhabitants that went to each successor.",
+    "objective_model": "Gemeentefonds cluster 'Individuele voorzieningen Jeugd' per municipality, circular and "
+                       "year, EUR: the model amount (volumes x weights x uitkeringsfactor), the special "
+                       "payments for youth (SIUDU) and the amount BZK published.",
+    "care_mix": "Iv3 youth task fields per municipality, year and kind (realised accounts or budget), summed "
+                "into care categories, EUR 1,000 (lasten).",
 }
 #: Modules whose code shapes the snapshot; a change to any of them makes the snapshot stale.
 IMPORTER_FILES = ("catalogue.yml", "catalogue.py", "rawcsv.py", "register.py", "sources.py",
-                  "mergers.py", "schemas.py", "snapshot.py")
+                  "mergers.py", "schemas.py", "snapshot.py", "gemeentefonds.py", "iv3.py")
 
 
 @dataclass
@@ -89,7 +96,76 @@ def input_files(raw_dir: Path) -> list[str]:
     files += [cbs_path(t) for t in cat["use_pct"]["tables"] + cat["use_counts"]["tables"]]
     files += [cbs_path(e["table"]) for e in cat["drivers"]["editions"]]
     files.append(cat["mergers"]["file"])
+    files += _fund_files(raw_dir) + _iv3_files(raw_dir)
     return files
+
+
+def _fund_files(raw_dir: Path) -> list[str]:
+    from . import gemeentefonds as gf
+
+    files = [gf.ALIASES_FILE, gf.FACTOR_FILE]
+    for circular, year in gf.available_circulars(raw_dir):
+        stem = f"{gf.CLUSTERDATA_DIR}/GF_{circular}_{year}"
+        files += [f"{stem}_Volumina.csv", f"{stem}_Gewichten.csv", f"{stem}_SIUDU.csv",
+                  f"{gf.CLUSTERBEDRAGEN_DIR}/GF_{circular}_{year}.csv"]
+    return files
+
+
+def _iv3_files(raw_dir: Path) -> list[str]:
+    from .iv3 import available_iv3
+
+    return [f"iv3/{year}_{kind}.csv" for year, kind in available_iv3(raw_dir)]
+
+
+def import_objective_model(raw_dir: Path, register: pd.DataFrame) -> tuple[pd.DataFrame, list[ReadRecord]]:
+    """The fund's youth-cluster model and published amounts for every circular in ``raw_dir``."""
+    from . import gemeentefonds as gf
+
+    names = gf.MunicipalityNames(register, gf.read_name_aliases(raw_dir / gf.ALIASES_FILE, gf.ALIASES_FILE))
+    frames, records = [], []
+    for circular, year in gf.available_circulars(raw_dir):
+        compared = gf.model_vs_published(raw_dir, circular, year, names, include_siudu=False)
+        stem = f"{gf.CLUSTERDATA_DIR}/GF_{circular}_{year}"
+        siudu = gf.read_siudu(raw_dir / f"{stem}_SIUDU.csv", f"{stem}_SIUDU.csv", names)
+        weights = gf.read_weights(raw_dir / f"{stem}_Gewichten.csv", f"{stem}_Gewichten.csv")
+        volumes = gf.read_volumes(raw_dir / f"{stem}_Volumina.csv", f"{stem}_Volumina.csv", names)
+        factor = gf.factor_for(gf.read_uitkeringsfactor(raw_dir / gf.FACTOR_FILE, gf.FACTOR_FILE), circular, year)
+        amounts = gf.youth_cluster_amount(volumes, weights, factor, siudu=siudu)
+        frame = compared[["gm_code", "circular", "year", "computed_eur", "published_eur"]].merge(
+            amounts[["gm_code", "uitkeringsfactor", "siudu_eur"]], on="gm_code", how="left")
+        frames.append(frame)
+        for kind in ("Volumina", "Gewichten", "SIUDU"):
+            records.append(ReadRecord(f"{stem}_{kind}.csv", f"GF {circular} {year}",
+                                      f"Gemeentefonds {circular} circular for {year}: {kind.lower()}",
+                                      "objective model", f"{circular} {year}", len(frame), 0))
+        records.append(ReadRecord(f"{gf.CLUSTERBEDRAGEN_DIR}/GF_{circular}_{year}.csv", f"GF {circular} {year}",
+                                  f"Gemeentefonds {circular} circular for {year}: cluster amounts",
+                                  "objective model", f"{circular} {year}", len(frame), 0))
+    records.append(ReadRecord(gf.FACTOR_FILE, "uitkeringsfactor", "Gemeentefonds uitkeringsfactor",
+                              "objective model", "per circular", 0, 0))
+    records.append(ReadRecord(gf.ALIASES_FILE, "gemeentenamen", "Iv3 and fund name variants",
+                              "names", "-", 0, 0))
+    out = pd.concat(frames, ignore_index=True)
+    for column in ("computed_eur", "siudu_eur", "published_eur"):
+        out[column] = out[column].round(2)  # cents: the CSV must read back identically
+    return out[["gm_code", "circular", "year", "uitkeringsfactor", "computed_eur", "siudu_eur",
+                "published_eur"]], records
+
+
+def import_care_mix(raw_dir: Path, register: pd.DataFrame) -> tuple[pd.DataFrame, list[ReadRecord]]:
+    """Iv3 youth spending per care category for every accounts/budget file in ``raw_dir``."""
+    from . import gemeentefonds as gf
+    from . import iv3
+
+    names = gf.MunicipalityNames(register, gf.read_name_aliases(raw_dir / gf.ALIASES_FILE, gf.ALIASES_FILE))
+    frames, records = [], []
+    for year, kind in iv3.available_iv3(raw_dir):
+        name = f"iv3/{year}_{kind}.csv"
+        frame = iv3.read_iv3(raw_dir / name, name, kind, year, names)
+        frames.append(iv3.care_mix(frame))
+        records.append(ReadRecord(name, f"Iv3 {year} {kind}", f"Iv3 {kind} {year}: lasten per task field",
+                                  "care mix", f"{year} ({kind})", len(frame), 0))
+    return pd.concat(frames, ignore_index=True), records
 
 
 def _require(raw_dir: Path, relative: str) -> Path:
@@ -163,6 +239,9 @@ def import_raw(raw_dir: Path) -> Snapshot:
         raise InputDataError(clash["source_table"].iat[0],
                              f"edition {int(clash['edition'].iat[0])} comes from two tables")
     tables["drivers"] = drivers
+    tables["objective_model"], fund_records = import_objective_model(raw_dir, register)
+    tables["care_mix"], iv3_records = import_care_mix(raw_dir, register)
+    records += fund_records + iv3_records
     out_mergers = mergers.copy()
     out_mergers["date"] = out_mergers["date"].dt.strftime("%Y-%m-%d")
     tables["mergers"] = out_mergers
@@ -172,7 +251,8 @@ def import_raw(raw_dir: Path) -> Snapshot:
 def _sorted(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     keys = {"register": ["year", "gm_code"], "costs": ["gm_code", "year"],
             "use_pct": ["region_code", "year"], "use_counts": ["region_code", "year"],
-            "drivers": ["gm_code", "edition", "variable"], "mergers": ["date", "old_code", "new_code"]}
+            "drivers": ["gm_code", "edition", "variable"], "mergers": ["date", "old_code", "new_code"],
+            "objective_model": ["gm_code", "circular", "year"], "care_mix": ["gm_code", "year", "kind", "category"]}
     return {name: frame.sort_values(keys[name]).reset_index(drop=True) for name, frame in tables.items()}
 
 
@@ -190,7 +270,8 @@ def _vintage(snapshot: Snapshot) -> dict[str, str]:
 
 KEYS = {"register": ["year", "gm_code"], "costs": ["gm_code", "year"], "use_pct": ["region_code", "year"],
         "use_counts": ["region_code", "year"], "drivers": ["gm_code", "edition", "variable"],
-        "mergers": ["date", "old_code", "new_code"]}
+        "mergers": ["date", "old_code", "new_code"], "objective_model": ["gm_code", "circular", "year"],
+        "care_mix": ["gm_code", "year", "kind", "category"]}
 
 
 def compare_tables(old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame]) -> dict[str, dict[str, int]]:
@@ -321,7 +402,7 @@ def staleness(raw_dir: Path, data_dir: Path) -> str | None:
 
 
 _DTYPES = {"year": "int64", "edition": "int64", "urbanity": "int64"}
-_TEXT = ("gm_code", "region_code", "name", "label", "province_code", "province", "jz_region_code",
+_TEXT = ("circular", "category", "kind", "gm_code", "region_code", "name", "label", "province_code", "province", "jz_region_code",
          "jz_region", "corop_code", "corop", "size_class", "urbanity_label", "variable",
          "reference_period", "status", "source_table", "source_column", "date", "old_code", "old_name",
          "new_code", "new_name", "kind", "note")
