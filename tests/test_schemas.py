@@ -45,3 +45,14 @@ def test_codes_unknown_to_every_register_are_caught(tables):
     broken = _with_cell(tables, "drivers", 0, "gm_code", "GM9999")
     with pytest.raises(ValueError, match="GM9999"):
         validate_tables(broken)
+
+
+def test_snapshot_boundaries_match_the_latest_register(tables):
+    from jeugdzorg.geo import read_boundaries
+    from jeugdzorg.paths import DATA_DIR
+
+    boundaries = read_boundaries(DATA_DIR / "boundaries.geojson")
+    register = tables["register"]
+    latest = set(register.loc[register["year"] == register["year"].max(), "gm_code"])
+    assert set(boundaries["gm_code"]) == latest
+    assert boundaries.geometry.is_valid.all()

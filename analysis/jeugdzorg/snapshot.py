@@ -61,15 +61,19 @@ TABLE_DESCRIPTIONS = {
 }
 #: Modules whose code shapes the snapshot; a change to any of them makes the snapshot stale.
 IMPORTER_FILES = ("catalogue.yml", "catalogue.py", "rawcsv.py", "register.py", "sources.py",
-                  "mergers.py", "schemas.py", "snapshot.py", "gemeentefonds.py", "iv3.py")
+                  "mergers.py", "schemas.py", "snapshot.py", "gemeentefonds.py", "iv3.py", "geo.py")
+
+
+BOUNDARIES_FILE = "boundaries.geojson"
 
 
 @dataclass
 class Snapshot:
-    """The imported tables and the records of the inputs they came from."""
+    """The imported tables, the simplified municipal boundaries and the records of the inputs."""
 
     tables: dict[str, pd.DataFrame]
     inputs: list[ReadRecord]
+    boundaries: Any = None
 
 
 def sha256_file(path: Path) -> str:
@@ -97,7 +101,17 @@ def input_files(raw_dir: Path) -> list[str]:
     files += [cbs_path(e["table"]) for e in cat["drivers"]["editions"]]
     files.append(cat["mergers"]["file"])
     files += _fund_files(raw_dir) + _iv3_files(raw_dir)
+    boundary = latest_boundary_file(raw_dir)
+    if boundary is not None:
+        files.append(boundary)
     return files
+
+
+def latest_boundary_file(raw_dir: Path) -> str | None:
+    """The newest ``geo/gemeente_<year>.geojson`` in ``raw_dir`` (relative), if any."""
+    found = sorted((int(p.stem.split("_")[-1]), p.name) for p in (Path(raw_dir) / "geo").glob("gemeente_*.geojson")
+                   if p.stem.split("_")[-1].isdigit())
+    return f"geo/{found[-1][1]}" if found else None
 
 
 def _fund_files(raw_dir: Path) -> list[str]:
@@ -242,10 +256,19 @@ def import_raw(raw_dir: Path) -> Snapshot:
     tables["objective_model"], fund_records = import_objective_model(raw_dir, register)
     tables["care_mix"], iv3_records = import_care_mix(raw_dir, register)
     records += fund_records + iv3_records
+    boundaries = None
+    boundary_file = latest_boundary_file(raw_dir)
+    if boundary_file is not None:
+        from .geo import simplify_boundaries
+
+        boundaries = simplify_boundaries(raw_dir / boundary_file, boundary_file)
+        records.append(ReadRecord(boundary_file, "CBS/Kadaster gebiedsindelingen",
+                                  "Municipal boundaries (generalised), © CBS / Kadaster", "maps",
+                                  boundary_file.split("_")[-1].split(".")[0], len(boundaries), 0))
     out_mergers = mergers.copy()
     out_mergers["date"] = out_mergers["date"].dt.strftime("%Y-%m-%d")
     tables["mergers"] = out_mergers
-    return Snapshot(tables=_sorted(tables), inputs=records)
+    return Snapshot(tables=_sorted(tables), inputs=records, boundaries=boundaries)
 
 
 def _sorted(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -304,8 +327,9 @@ def _manifest(snapshot: Snapshot, raw_dir: Path, out_dir: Path) -> dict[str, Any
         path = raw_dir / record.file
         entry = asdict(record)
         entry.pop("extra")
+        credit = "© CBS / Kadaster" if record.role == "maps" else cat["credit"]
         entry.update(sha256=sha256_file(path), bytes=path.stat().st_size,
-                     licence=cat["licence"], credit=cat["credit"])
+                     licence=cat["licence"], credit=credit)
         inputs.append(entry)
     outputs = []
     for name, file in TABLE_FILES.items():
@@ -314,6 +338,12 @@ def _manifest(snapshot: Snapshot, raw_dir: Path, out_dir: Path) -> dict[str, Any
                         "rows": len(frame), "columns": list(frame.columns),
                         "missing_values": int(frame.isna().sum().sum()),
                         "sha256": sha256_file(out_dir / file)})
+    if (out_dir / BOUNDARIES_FILE).is_file():
+        outputs.append({"file": BOUNDARIES_FILE, "table": "boundaries",
+                        "description": "Municipal boundaries of the latest register year, simplified to about "
+                                       "100 m (GeoJSON, WGS84), © CBS / Kadaster.",
+                        "rows": int(len(snapshot.boundaries)), "columns": ["gm_code", "name", "geometry"],
+                        "missing_values": 0, "sha256": sha256_file(out_dir / BOUNDARIES_FILE)})
     return {
         "snapshot_format": SNAPSHOT_FORMAT,
         "title": "Youth-care cost of Dutch municipalities: tidy snapshot of public CBS data",
@@ -341,6 +371,10 @@ def write_snapshot(snapshot: Snapshot, raw_dir: Path, data_dir: Path, *, today: 
     try:
         for name, file in TABLE_FILES.items():
             snapshot.tables[name].to_csv(staging / file, index=False, lineterminator="\n")
+        if snapshot.boundaries is not None:
+            from .geo import write_boundaries
+
+            write_boundaries(snapshot.boundaries, staging / BOUNDARIES_FILE)
         manifest = _manifest(snapshot, raw_dir, staging)
         manifest.update(history)
         with (staging / MANIFEST_NAME).open("w", encoding="utf-8") as handle:
