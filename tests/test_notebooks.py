@@ -126,7 +126,10 @@ def test_unchanged_notebooks_are_reused_and_changed_parameters_rerun(tmp_path):
 
     from jeugdzorg.runner import execute_all
 
-    for name in NOTEBOOKS:
+    from jeugdzorg.runner import planned_notebooks
+
+    for name, _, _ in planned_notebooks():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(BOOK_DIR / name, tmp_path / name)
     assert execute_all(book_dir=tmp_path, progress=lambda _: None) == []
     rerun = execute_all({"first_year": 2020}, only=["trends"], book_dir=tmp_path, progress=lambda _: None)

@@ -5,6 +5,7 @@ Commands
 book     import the snapshot if stale, execute the notebooks, build the HTML (the main command)
 import   only (re)build the data snapshot from the raw directory
 fetch    download the CBS tables from the CBS open-data API into the raw directory, then import
+profile  execute the profile of one municipality (GM code or name) and rebuild the HTML
 html     only build the HTML from the executed notebooks in book/
 test     run every test: unit tests, nbval over book/, and a strict book build
 benchmark  time clean, no-op and partial builds and the model layer (in a scratch copy)
@@ -94,6 +95,34 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_profile(args: argparse.Namespace) -> int:
+    from .profiles import UnknownMunicipalityError, resolve_municipality
+    from .runner import build_html, execute_all, profile_notebook
+    from .snapshot import load_snapshot
+
+    tables = load_snapshot()
+    try:
+        code, name = resolve_municipality(args.municipality, tables["register"], tables["mergers"])
+    except UnknownMunicipalityError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    _log(f"==> Profile of {name} ({code})")
+    from .runner import BOOK_DIR, TEMPLATES_DIR, PROFILE_TEMPLATE, declared_parameters, load_params, \
+        notebook_fingerprint, code_fingerprint, execute_notebook, parse_overrides
+
+    values = {**load_params()["parameters"], **parse_overrides(args.param)}
+    template = TEMPLATES_DIR / PROFILE_TEMPLATE
+    parameters = {k: v for k, v in values.items() if k in declared_parameters(template)}
+    parameters["municipality"] = code
+    target = BOOK_DIR / profile_notebook(code)
+    execute_notebook(template, parameters, target, notebook_fingerprint(template, parameters, code_fingerprint()))
+    _log(f"==> {target.relative_to(PROJECT_ROOT)} written")
+    index = build_html()
+    page = index.parent / "book" / "profiles" / f"{code}.html"
+    _log(f"==> Done. Open {page}")
+    return 0
+
+
 def cmd_html(args: argparse.Namespace) -> int:
     from .runner import build_html
 
@@ -157,6 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="fetch only this table (repeatable); default: every table of the catalogue")
     fetch.add_argument("--timeout", type=float, default=60, help="seconds per request (default 60)")
     fetch.set_defaults(func=cmd_fetch)
+
+    profile = sub.add_parser("profile", help="build the profile page of one municipality (GM code or name)")
+    profile.add_argument("municipality", help="GM code (GM0363, 363) or name (Amsterdam, 's-Gravenhage)")
+    profile.add_argument("--param", "-p", action="append", default=[], metavar="KEY=VALUE",
+                         help="override an analysis parameter of analysis/params.yml (repeatable)")
+    profile.set_defaults(func=cmd_profile)
 
     html = sub.add_parser("html", help="build the HTML from the executed notebooks only")
     html.add_argument("--strict", action="store_true", help="treat Sphinx warnings as errors")

@@ -162,15 +162,9 @@ def execute_all(overrides: dict[str, Any] | None = None, only: list[str] | None 
     list of pathlib.Path
         The notebooks that were executed (not those reused).
     """
-    config = load_params()
-    values = {**config["parameters"], **(overrides or {})}
-    names = [n for n in config["notebooks"] if not only or n in only or Path(n).stem in only]
     code = code_fingerprint()
     todo = []
-    for name in names:
-        template = TEMPLATES_DIR / name
-        wanted = declared_parameters(template)
-        parameters = {k: v for k, v in values.items() if k in wanted}
+    for name, template, parameters in planned_notebooks(overrides, only):
         fingerprint = notebook_fingerprint(template, parameters, code)
         if not force and recorded_fingerprint(book_dir / name) == fingerprint:
             progress(f"[cached] {name} is up to date")
@@ -195,6 +189,38 @@ def execute_all(overrides: dict[str, Any] | None = None, only: list[str] | None 
         return []
     with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(todo)))) as pool:
         return list(pool.map(run, todo))
+
+
+PROFILE_TEMPLATE = "profile.ipynb"
+PROFILES_DIR = "profiles"
+
+
+def profile_notebook(gm_code: str) -> str:
+    """Where the profile of a municipality goes, relative to ``book/``."""
+    return f"{PROFILES_DIR}/{gm_code}.ipynb"
+
+
+def planned_notebooks(overrides: dict[str, Any] | None = None, only: list[str] | None = None
+                      ) -> list[tuple[str, Path, dict[str, Any]]]:
+    """``(output relative to book/, template, parameters)`` for every notebook of ``params.yml``.
+
+    The chapters come from ``notebooks``; one profile per entry of ``profiles`` is executed from the
+    profile template with ``municipality`` set to that GM code.
+    """
+    config = load_params()
+    values = {**config["parameters"], **(overrides or {})}
+    planned = [(name, TEMPLATES_DIR / name) for name in config["notebooks"]]
+    planned += [(profile_notebook(code), TEMPLATES_DIR / PROFILE_TEMPLATE) for code in config.get("profiles", [])]
+    out = []
+    for name, template in planned:
+        if only and not (name in only or Path(name).stem in only):
+            continue
+        wanted = declared_parameters(template)
+        parameters = {k: v for k, v in values.items() if k in wanted}
+        if name.startswith(PROFILES_DIR + "/"):
+            parameters["municipality"] = Path(name).stem
+        out.append((name, template, parameters))
+    return out
 
 
 def html_fingerprint() -> str:
