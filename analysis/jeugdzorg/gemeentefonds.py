@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputDataError
+from .rawcsv import decode_text
 from .paths import DATA_DIR, DEFAULT_RAW_DIR, PROJECT_ROOT
 
 YOUTH_CLUSTER = "Individuele voorzieningen Jeugd"
@@ -231,14 +232,7 @@ def read_delimited(path: Path, name: str, delimiter: str) -> tuple[list[str], pd
         For an empty or undecodable file, a wrong separator, a row of the wrong width (naming its
         line) and a file without data rows.
     """
-    raw = Path(path).read_bytes()
-    if not raw.strip():
-        raise InputDataError(name, "the file is empty (no header, no rows)")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputDataError(name, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", row=line) from None
+    text = decode_text(path, name)
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     header = [h.strip() for h in rows[0]]
     if len(header) == 1:

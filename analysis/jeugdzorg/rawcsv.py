@@ -56,16 +56,7 @@ def read_cbs_csv(path: Path, name: str, required: Iterable[str]) -> pd.DataFrame
         For an empty or undecodable file, a wrong separator, a short or long row (a truncated file)
         and missing columns.
     """
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise InputDataError(name, "the file is empty (no header, no rows)")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputDataError(
-            name, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); CBS exports are UTF-8 - "
-                  "re-export the table or convert it with iconv", row=line) from None
+    text = decode_text(path, name)
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
     header = [h.strip() for h in rows[0]]
     if len(header) == 1:
@@ -91,6 +82,26 @@ def read_cbs_csv(path: Path, name: str, required: Iterable[str]) -> pd.DataFrame
     frame = pd.DataFrame(body, columns=header, dtype=object).apply(lambda s: s.str.strip())
     frame.index = pd.RangeIndex(2, len(body) + 2, name="line")
     return frame
+
+
+def decode_text(path: Path, name: str) -> str:
+    """The text of a raw file: UTF-8 (a BOM is dropped), with the line of a bad byte if it is not.
+
+    Raises
+    ------
+    InputDataError
+        For an empty file or one that is not valid UTF-8.
+    """
+    raw = Path(path).read_bytes()
+    if not raw.strip():
+        raise InputDataError(name, "the file is empty (no header, no rows)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputDataError(
+            name, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); the exports are UTF-8 - "
+                  "re-export the file or convert it with iconv", row=line) from None
 
 
 def _check_columns(name: str, header: list[str], required: Iterable[str]) -> None:
