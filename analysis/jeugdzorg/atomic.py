@@ -7,6 +7,15 @@ import shutil
 from pathlib import Path
 
 
+def recover_interrupted_swap(target: Path) -> None:
+    """Put back the previous directory if a swap was interrupted between its two renames."""
+    if target.exists():
+        return
+    leftovers = sorted(target.parent.glob(f".tmp-old-{target.name}-*"))
+    if leftovers:
+        leftovers[-1].rename(target)
+
+
 def swap_directory(new: Path, target: Path) -> None:
     """Move ``new`` to ``target``, replacing what was there.
 

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import descriptives
+from . import anchors, descriptives
 from . import estimation as E
 from . import panel as P
 
@@ -55,8 +55,10 @@ def headline_findings(tables: dict[str, pd.DataFrame], spec: E.Specification) ->
     scale = E.effect_scale(est.spec.outcome)
     out["cf_r2_between_pct"] = round(float(100 * between.rsquared))
     # SCP (2014): need drivers explain more than three quarters of the differences.
-    out["cf_r2_vs_scp"] = "less than" if out["cf_r2_between_pct"] < 75 else "in line with"
-    out["cf_r2_vs_scp_nl"] = "minder dan" if out["cf_r2_between_pct"] < 75 else "net als"
+    below_scp = out["cf_r2_between_pct"] < anchors.SCP_2014_R2.value
+    out["cf_r2_vs_scp"] = "less than" if below_scp else "in line with"
+    out["cf_r2_vs_scp_nl"] = "minder dan" if below_scp else "net als"
+    out["cf_divosa_pct"] = anchors.DIVOSA_2017_OVERSPEND_PCT.value
     for key, name in (("bijstand", "bijstand_pct"), ("income", "income_with_children_keur"),
                       ("psych", "psych_medication_per_100")):
         out[f"cf_b_{key}"] = round(float(scale * between.params[name]), 1) if name in between.params else np.nan

@@ -416,20 +416,22 @@ def _objective(tables: dict[str, pd.DataFrame], gm_code: str) -> pd.Series:
             "national_median_model_per_youth": float("nan"),
             "national_median_budget_per_youth": float("nan"),
             "national_median_budget_vs_model_pct": float("nan")}
-    if model.empty:
+    if model.empty or mix.empty:
         return pd.Series(info, dtype=object)
-    circular = max(model["circular"].unique(), key=_circular_order)
-    years = sorted(model.loc[model["circular"] == circular, "year"].unique())
-    budget_years = set(mix.loc[mix["kind"] == "budgeted", "year"])
-    matching = [y for y in years if y in budget_years]
-    year = int(matching[-1] if matching else years[-1])
-    amounts = model[(model["circular"] == circular) & (model["year"] == year)].set_index("gm_code")["computed_eur"]
-    edition, youth = _youth_for_year(tables, year)
-    budgets = (mix[(mix["kind"] == "budgeted") & (mix["year"] == year)]
-               .groupby("gm_code")["lasten_keur"].sum())
-    per_youth_model = amounts / youth.reindex(amounts.index)
-    per_youth_budget = 1000 * budgets / youth.reindex(budgets.index)
-    ratio = 100 * (per_youth_budget / per_youth_model.reindex(per_youth_budget.index) - 1)
+    from .budget import model_vs_budget
+
+    # The same comparison as the budget chapter: model plus special youth payments against the Iv3
+    # youth budget of the latest year with both; national medians over the comparable municipalities.
+    comparison = model_vs_budget(tables)
+    circular, year = comparison.attrs["circular"], int(comparison.attrs["year"])
+    edition, _ = _youth_for_year(tables, year)
+    amounts = comparison["model_eur"]
+    youth = comparison["inhabitants_0_17"]
+    budgets = comparison["budget_eur"] / 1000
+    per_youth_model = comparison["model_per_youth"]
+    per_youth_budget = comparison["budget_per_youth"]
+    ratio = 100 * (comparison["ratio"] - 1)
+    usable = comparison["comparable"]
     info.update(circular=circular, circular_label=circular_label(circular), year=year, youth_edition=edition,
                 computed_eur=float(amounts.get(gm_code, np.nan)),
                 inhabitants_0_17=float(youth.get(gm_code, np.nan)),
@@ -437,9 +439,9 @@ def _objective(tables: dict[str, pd.DataFrame], gm_code: str) -> pd.Series:
                 budget_keur=float(budgets.get(gm_code, np.nan)),
                 budget_per_youth=float(per_youth_budget.get(gm_code, np.nan)),
                 budget_vs_model_pct=float(ratio.get(gm_code, np.nan)),
-                national_median_model_per_youth=float(per_youth_model.median()),
-                national_median_budget_per_youth=float(per_youth_budget.median()),
-                national_median_budget_vs_model_pct=float(ratio.median()))
+                national_median_model_per_youth=float(per_youth_model[usable].median()),
+                national_median_budget_per_youth=float(per_youth_budget[usable].median()),
+                national_median_budget_vs_model_pct=float(ratio[usable].median()))
     return pd.Series(info, dtype=object)
 
 

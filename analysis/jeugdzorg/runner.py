@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from .atomic import swap_directory
+from .atomic import recover_interrupted_swap, swap_directory
 from .paths import BOOK_DIR, BUILD_DIR, DATA_DIR, PACKAGE_DIR, PARAMS_FILE, PROJECT_ROOT, TEMPLATES_DIR
 
 Progress = Callable[[str], None]
@@ -82,8 +82,10 @@ def code_fingerprint() -> str:
     files = sorted(p for p in PACKAGE_DIR.glob("*") if p.suffix in (".py", ".yml")
                    and p.name not in BUILD_ONLY_MODULES)
     parts = [p.name.encode() + p.read_bytes() for p in files]
-    for extra in (DATA_DIR / "MANIFEST.yml", PROJECT_ROOT / "requirements-lock.txt"):
-        parts.append(extra.read_bytes() if extra.exists() else b"")
+    # Every snapshot file, not only the manifest: an edited data file must re-execute the notebooks.
+    parts += [p.name.encode() + p.read_bytes() for p in sorted(DATA_DIR.glob("*")) if p.is_file()]
+    lock = PROJECT_ROOT / "requirements-lock.txt"
+    parts.append(lock.read_bytes() if lock.exists() else b"")
     return _digest(*parts)
 
 
@@ -210,7 +212,11 @@ def planned_notebooks(overrides: dict[str, Any] | None = None, only: list[str] |
     config = load_params()
     values = {**config["parameters"], **(overrides or {})}
     planned = [(name, TEMPLATES_DIR / name) for name in config["notebooks"]]
-    planned += [(profile_notebook(code), TEMPLATES_DIR / PROFILE_TEMPLATE) for code in config.get("profiles", [])]
+    # Profiles made with `make.py profile` are in the book too (the table of contents globs them),
+    # so they are refreshed like the listed ones.
+    codes = list(config.get("profiles", []))
+    codes += sorted(p.stem for p in (BOOK_DIR / PROFILES_DIR).glob("GM*.ipynb") if p.stem not in codes)
+    planned += [(profile_notebook(code), TEMPLATES_DIR / PROFILE_TEMPLATE) for code in codes]
     out = []
     for name, template in planned:
         if only and not (name in only or Path(name).stem in only):
@@ -248,6 +254,7 @@ def build_html(*, strict: bool = False, target: Path = BUILD_DIR, progress: Prog
     pathlib.Path
         The ``index.html`` of the built book.
     """
+    recover_interrupted_swap(target)
     fingerprint = html_fingerprint()
     stamp = target / "html" / ".book-fingerprint"
     if not force and stamp.is_file() and stamp.read_text().strip() == fingerprint:

@@ -20,7 +20,7 @@ import pandas as pd
 import yaml
 
 from .paths import PACKAGE_DIR
-from .atomic import swap_directory
+from .atomic import recover_interrupted_swap, swap_directory
 from .catalogue import cbs_path, load_catalogue
 from .errors import InputDataError
 from .mergers import read_mergers
@@ -364,6 +364,7 @@ def write_snapshot(snapshot: Snapshot, raw_dir: Path, data_dir: Path, *, today: 
     are kept, so re-importing identical data changes no byte of the tables or of those entries.
     """
     validate_tables(snapshot.tables)
+    recover_interrupted_swap(data_dir)
     history = _history(snapshot, data_dir, today)
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".tmp-snapshot-", dir=data_dir.parent))
@@ -393,10 +394,9 @@ def _history(snapshot: Snapshot, data_dir: Path, today: str | None) -> dict[str,
     if previous is None:
         return {"imported": today, "changes": {"previous_import": None, "tables": None}}
     try:
-        old = load_snapshot(data_dir)
-    except (OSError, ValueError, KeyError):
+        changes = compare_tables(load_snapshot(data_dir), snapshot.tables)
+    except (OSError, ValueError, KeyError):  # an older snapshot format: no row-by-row comparison
         return {"imported": today, "changes": {"previous_import": previous.get("imported"), "tables": None}}
-    changes = compare_tables(old, snapshot.tables)
     if not any(v for counts in changes.values() for v in counts.values()):
         return {"imported": previous.get("imported", today), "changes": previous.get("changes")}
     return {"imported": today, "changes": {"previous_import": previous.get("imported"), "tables": changes}}
@@ -422,7 +422,11 @@ def staleness(raw_dir: Path, data_dir: Path) -> str | None:
     if manifest.get("importer_fingerprint") != importer_fingerprint():
         return "the importer code or catalogue changed"
     recorded = {entry["file"]: entry["sha256"] for entry in manifest["inputs"]}
-    for relative in input_files(raw_dir):
+    current = input_files(raw_dir)
+    gone = sorted(set(recorded) - set(current))
+    if gone:
+        return f"{gone[0]} is no longer in the raw directory"
+    for relative in current:
         path = raw_dir / relative
         if not path.is_file():
             return f"{relative} is missing from the raw directory"
@@ -447,6 +451,7 @@ def load_snapshot(data_dir: Path | None = None) -> dict[str, pd.DataFrame]:
     from .paths import DATA_DIR
 
     data_dir = data_dir or DATA_DIR
+    recover_interrupted_swap(data_dir)
     tables = {}
     for name, file in TABLE_FILES.items():
         frame = pd.read_csv(data_dir / file, keep_default_na=False, na_values=[""],

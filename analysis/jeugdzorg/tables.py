@@ -116,3 +116,11 @@ def searchable_table(frame: pd.DataFrame, table_id: str, formats: Mapping[str, s
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div></div>"
             + _SEARCH_SCRIPT % {"id": table_id})
     return HTML(html)
+
+
+def dutch_number(value: float, decimals: int = 0, *, sign: bool = False) -> str:
+    """A number in Dutch notation: ``380.100``, ``17,3``, ``+6,0`` (thousands dot, decimal comma)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    text = format(value, f"{'+' if sign else ''},.{decimals}f")
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
