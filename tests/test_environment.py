@@ -46,3 +46,20 @@ def test_installed_versions_are_the_pinned_ones():
 
     for name, version in requirements().items():
         assert metadata.version(name) == version, name
+
+
+def test_test_command_passes_options_to_pytest(monkeypatch):
+    import subprocess
+
+    import pytest
+
+    from jeugdzorg import cli
+
+    calls = []
+    monkeypatch.setattr(cli.subprocess, "run",
+                        lambda command, **kwargs: calls.append(command) or subprocess.CompletedProcess(command, 0))
+    assert cli.main(["test", "-k", "mergers", "-x"]) == 0
+    assert calls[0][-3:] == ["-k", "mergers", "-x"]
+    assert "--nbval" in calls[0] and "tests" in calls[0] and "book" in calls[0]
+    with pytest.raises(SystemExit):
+        cli.main(["import", "--no-such-option"])

@@ -9,7 +9,7 @@ import pytest
 
 from jeugdzorg import cli
 from jeugdzorg.errors import InputDataError
-from jeugdzorg.snapshot import (MANIFEST_NAME, import_raw, read_manifest, sha256_file, staleness,
+from jeugdzorg.snapshot import (import_raw, read_manifest, sha256_file, staleness,
                                 write_snapshot)
 
 COSTS = "cbs/83454NED.csv"

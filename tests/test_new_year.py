@@ -41,7 +41,6 @@ def snapshots(raw_dir, tmp_path_factory):
         old_raw.edit(table, _without_year(latest))
     data = base / "data"
     write_snapshot(import_raw(old_raw.path), old_raw.path, data, today="2026-01-01")
-    old = load_snapshot(data)
     old_copy = base / "data_old"
     import shutil
 

@@ -71,6 +71,14 @@ def _median(runs: int, prepare: Callable[[], None], measure: Callable[[], float]
     return statistics.median(times)
 
 
+class _Results(dict):
+    """Prints each measurement as soon as it is known, so a late failure loses nothing."""
+
+    def __setitem__(self, key: str, value: float) -> None:
+        super().__setitem__(key, value)
+        print(f"  {key}: {value:.2f} s", flush=True)
+
+
 def _clean(project: Path) -> None:
     for notebook in (project / "book").glob("*.ipynb"):
         notebook.unlink()
@@ -136,7 +144,7 @@ def _time(call: Callable[[], object]) -> float:
 
 def run(runs: int = 3, with_tests: bool = False) -> dict[str, float]:
     """Run the benchmark and print a table of median seconds."""
-    results: dict[str, float] = {}
+    results: dict[str, float] = _Results()
     with tempfile.TemporaryDirectory(prefix="jz-bench-") as scratch:
         project = _copy_project(Path(scratch))
         print(f"benchmark in a scratch copy: {project} (median of {runs} runs)", flush=True)
@@ -156,6 +164,7 @@ def run(runs: int = 3, with_tests: bool = False) -> dict[str, float]:
             runs, lambda: None, lambda: _jupyter_book_force(project, Path(scratch) / "jb-force"))
         if with_tests:
             results["whole test command"] = _run([sys.executable, "-m", "jeugdzorg.cli", "test", "-q"], project)
+        # The scratch copy is deleted on leaving this block.
     real, wide, entities = model_layer_seconds(runs)
     results["model layer, real panel (6 models)"] = real
     results[f"model layer, synthetic {entities} x 10 panel (6 models)"] = wide

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from .errors import InputDataError
-from .paths import DATA_DIR, DEFAULT_RAW_DIR, PROJECT_ROOT
+from .paths import BOOK_DIR, DATA_DIR, DEFAULT_RAW_DIR, PROJECT_ROOT
 
 
 def _log(message: str) -> None:
@@ -97,7 +97,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_profile(args: argparse.Namespace) -> int:
     from .profiles import UnknownMunicipalityError, resolve_municipality
-    from .runner import build_html, execute_all, profile_notebook
+    from .runner import (PROFILE_TEMPLATE, TEMPLATES_DIR, build_html, code_fingerprint,
+                         declared_parameters, execute_notebook, load_params, notebook_fingerprint,
+                         parse_overrides, profile_notebook)
     from .snapshot import load_snapshot
 
     tables = load_snapshot()
@@ -107,14 +109,11 @@ def cmd_profile(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     _log(f"==> Profile of {name} ({code})")
-    from .runner import BOOK_DIR, TEMPLATES_DIR, PROFILE_TEMPLATE, declared_parameters, load_params, \
-        notebook_fingerprint, code_fingerprint, execute_notebook, parse_overrides
-
     values = {**load_params()["parameters"], **parse_overrides(args.param)}
     template = TEMPLATES_DIR / PROFILE_TEMPLATE
     parameters = {k: v for k, v in values.items() if k in declared_parameters(template)}
     parameters["municipality"] = code
-    target = BOOK_DIR / profile_notebook(code)
+    target = BOOK_DIR / profile_notebook(code)  # in the book: the table of contents globs profiles/
     execute_notebook(template, parameters, target, notebook_fingerprint(template, parameters, code_fingerprint()))
     _log(f"==> {target.relative_to(PROJECT_ROOT)} written")
     index = build_html()
@@ -198,7 +197,8 @@ def build_parser() -> argparse.ArgumentParser:
     html.set_defaults(func=cmd_html)
 
     test = sub.add_parser("test", help="run every test (what CI runs)")
-    test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest")
+    test.add_argument("pytest_args", nargs="*", metavar="PYTEST_ARG",
+                      help="everything after 'test' goes to pytest as is, e.g. -k mergers -x")
     test.set_defaults(func=cmd_test)
 
     bench = sub.add_parser("benchmark", help="time clean, no-op and partial builds (scratch copy)")
@@ -216,7 +216,14 @@ def main(argv: list[str] | None = None) -> int:
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(variable, "1")
     os.environ.setdefault("PYTHONHASHSEED", "0")
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["test"]:
+        # Everything after 'test' belongs to pytest, in its order (e.g. -k mergers -x).
+        args = parser.parse_args(["test"])
+        args.pytest_args = argv[1:]
+    else:
+        args = parser.parse_args(argv)
     try:
         return args.func(args)
     except InputDataError as exc:

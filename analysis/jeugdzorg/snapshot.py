@@ -8,7 +8,6 @@ import never leaves a half-written snapshot.  ``load_snapshot`` is what the note
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass
