@@ -97,9 +97,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_profile(args: argparse.Namespace) -> int:
     from .profiles import UnknownMunicipalityError, resolve_municipality
-    from .runner import (PROFILE_TEMPLATE, TEMPLATES_DIR, build_html, code_fingerprint,
-                         declared_parameters, execute_notebook, load_params, notebook_fingerprint,
-                         parse_overrides, profile_notebook)
+    from .runner import (build_html, code_fingerprint, execute_notebook, notebook_fingerprint,
+                         parse_overrides, profile_task)
     from .snapshot import load_snapshot
 
     tables = load_snapshot()
@@ -109,11 +108,8 @@ def cmd_profile(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     _log(f"==> Profile of {name} ({code})")
-    values = {**load_params()["parameters"], **parse_overrides(args.param)}
-    template = TEMPLATES_DIR / PROFILE_TEMPLATE
-    parameters = {k: v for k, v in values.items() if k in declared_parameters(template)}
-    parameters["municipality"] = code
-    target = BOOK_DIR / profile_notebook(code)  # in the book: the table of contents globs profiles/
+    name, template, parameters = profile_task(code, parse_overrides(args.param))
+    target = BOOK_DIR / name  # in the book: the table of contents globs profiles/
     execute_notebook(template, parameters, target, notebook_fingerprint(template, parameters, code_fingerprint()))
     _log(f"==> {target.relative_to(PROJECT_ROOT)} written")
     index = build_html()

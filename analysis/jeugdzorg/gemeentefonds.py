@@ -336,6 +336,17 @@ def _reject_duplicate_codes(codes: pd.Series, name: str, column: str) -> None:
 # Readers
 # --------------------------------------------------------------------------------------------
 
+def _long(codes: pd.Series, frame: pd.DataFrame, columns: list[str], names: tuple[str, str],
+          circular: str, year: int, parse) -> pd.DataFrame:
+    """One row per municipality and column: ``gm_code, circular, year, <names[0]>, <names[1]>``."""
+    key, value = names
+    parts = [pd.DataFrame({"gm_code": codes, key: column, value: parse(column)}) for column in columns]
+    out = pd.concat(parts, ignore_index=True)
+    out.insert(1, "circular", circular)
+    out.insert(2, "year", year)
+    return out
+
+
 def available_circulars(raw_dir: Path) -> list[tuple[str, int]]:
     """Every ``(circular, year)`` with a volumes file, in publication order (M2023, S2023, M2024, ...).
 
@@ -377,14 +388,8 @@ def read_volumes(path: Path, name: str, names: MunicipalityNames | None = None) 
     codes = _municipality_codes(frame, name, year, names)
     _reject_duplicate_codes(codes, name, "CBS")
     criteria = [c for c in frame.columns if c not in ("CBS", "Naam", "Prov")]
-    parts = []
-    for criterion in criteria:
-        parts.append(pd.DataFrame({"gm_code": codes, "criterion": criterion,
-                                   "volume": parse_dutch_numbers(frame[criterion], name, criterion)}))
-    out = pd.concat(parts, ignore_index=True)
-    out.insert(1, "circular", circular)
-    out.insert(2, "year", year)
-    return out
+    return _long(codes, frame, criteria, ("criterion", "volume"), circular, year,
+                 lambda column: parse_dutch_numbers(frame[column], name, column))
 
 
 def read_weights(path: Path, name: str) -> pd.DataFrame:
@@ -452,13 +457,8 @@ def read_siudu(path: Path, name: str, names: MunicipalityNames | None = None) ->
     repeated = sorted({i for i in folded if folded.count(i) > 1})
     if repeated:
         raise InputDataError(name, f"payment(s) {repeated} occur twice", column=repeated[0], row=1)
-    parts = [pd.DataFrame({"gm_code": codes, "item": item,
-                           "amount_eur": parse_dutch_numbers(frame[item], name, item, dash_is_zero=True)})
-             for item in items]
-    out = pd.concat(parts, ignore_index=True)
-    out.insert(1, "circular", circular)
-    out.insert(2, "year", year)
-    return out
+    return _long(codes, frame, items, ("item", "amount_eur"), circular, year,
+                 lambda column: parse_dutch_numbers(frame[column], name, column, dash_is_zero=True))
 
 
 def read_uitkeringsfactor(path: Path, name: str) -> pd.DataFrame:
@@ -663,18 +663,31 @@ def compare_with_published(computed: pd.DataFrame, published: pd.DataFrame,
     return out.sort_values(["circular", "year", "gm_code"], ignore_index=True)
 
 
-def model_vs_published(raw_dir: Path, circular: str, year: int, names: MunicipalityNames | None = None,
-                       cluster: str = YOUTH_CLUSTER, include_siudu: bool = False) -> pd.DataFrame:
-    """Read one circular from ``raw_dir`` and compare the model with the published amounts."""
-    raw_dir = Path(raw_dir)
-    names = names or load_municipality_names(raw_dir)
+def circular_files(circular: str, year: int) -> dict[str, str]:
+    """The files of one circular, relative to the raw directory, by kind."""
     stem = f"{CLUSTERDATA_DIR}/GF_{circular}_{year}"
     files = {kind: f"{stem}_{kind}.csv" for kind in ("Volumina", "Gewichten", "SIUDU")}
+    files["clusterbedragen"] = f"{CLUSTERBEDRAGEN_DIR}/GF_{circular}_{year}.csv"
+    return files
+
+
+def read_circular(raw_dir: Path, circular: str, year: int, names: MunicipalityNames,
+                  cluster: str = YOUTH_CLUSTER) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read one circular once: the model amounts (with ``siudu_eur``) and the published amounts."""
+    raw_dir = Path(raw_dir)
+    files = circular_files(circular, year)
     volumes = read_volumes(raw_dir / files["Volumina"], files["Volumina"], names)
     weights = read_weights(raw_dir / files["Gewichten"], files["Gewichten"])
     siudu = read_siudu(raw_dir / files["SIUDU"], files["SIUDU"], names)
     factor = factor_for(read_uitkeringsfactor(raw_dir / FACTOR_FILE, FACTOR_FILE), circular, year)
     computed = youth_cluster_amount(volumes, weights, factor, cluster, siudu=siudu)
-    amounts = f"{CLUSTERBEDRAGEN_DIR}/GF_{circular}_{year}.csv"
-    published = read_cluster_amounts(raw_dir / amounts, amounts, names)
+    published = read_cluster_amounts(raw_dir / files["clusterbedragen"], files["clusterbedragen"], names)
+    return computed, published
+
+
+def model_vs_published(raw_dir: Path, circular: str, year: int, names: MunicipalityNames | None = None,
+                       cluster: str = YOUTH_CLUSTER, include_siudu: bool = False) -> pd.DataFrame:
+    """Read one circular from ``raw_dir`` and compare the model with the published amounts."""
+    names = names or load_municipality_names(Path(raw_dir))
+    computed, published = read_circular(raw_dir, circular, year, names, cluster)
     return compare_with_published(computed, published, include_siudu=include_siudu)

@@ -206,27 +206,40 @@ def planned_notebooks(overrides: dict[str, Any] | None = None, only: list[str] |
                       ) -> list[tuple[str, Path, dict[str, Any]]]:
     """``(output relative to book/, template, parameters)`` for every notebook of ``params.yml``.
 
-    The chapters come from ``notebooks``; one profile per entry of ``profiles`` is executed from the
-    profile template with ``municipality`` set to that GM code.
+    The chapters come from ``notebooks``; each profile (``profiles`` plus those already in
+    ``book/profiles/``) is executed from the profile template with ``municipality`` set.
     """
     config = load_params()
     values = {**config["parameters"], **(overrides or {})}
-    planned = [(name, TEMPLATES_DIR / name) for name in config["notebooks"]]
-    # Profiles made with `make.py profile` are in the book too (the table of contents globs them),
-    # so they are refreshed like the listed ones.
-    codes = list(config.get("profiles", []))
-    codes += sorted(p.stem for p in (BOOK_DIR / PROFILES_DIR).glob("GM*.ipynb") if p.stem not in codes)
-    planned += [(profile_notebook(code), TEMPLATES_DIR / PROFILE_TEMPLATE) for code in codes]
-    out = []
-    for name, template in planned:
+    names = list(config["notebooks"]) + [profile_notebook(code) for code in _profile_codes(config)]
+    tasks = []
+    for name in names:
         if only and not (name in only or Path(name).stem in only):
             continue
-        wanted = declared_parameters(template)
-        parameters = {k: v for k, v in values.items() if k in wanted}
-        if name.startswith(PROFILES_DIR + "/"):
-            parameters["municipality"] = Path(name).stem
-        out.append((name, template, parameters))
-    return out
+        is_profile = name.startswith(PROFILES_DIR + "/")
+        tasks.append(_task(name, TEMPLATES_DIR / (PROFILE_TEMPLATE if is_profile else name), values))
+    return tasks
+
+
+def _profile_codes(config: dict[str, Any]) -> list[str]:
+    """The listed profiles, then those made with ``make.py profile`` (the table of contents globs
+    them into the book, so they are refreshed like the listed ones)."""
+    codes = list(config.get("profiles", []))
+    return codes + sorted(p.stem for p in (BOOK_DIR / PROFILES_DIR).glob("GM*.ipynb") if p.stem not in codes)
+
+
+def _task(name: str, template: Path, values: dict[str, Any]) -> tuple[str, Path, dict[str, Any]]:
+    wanted = declared_parameters(template)
+    parameters = {k: v for k, v in values.items() if k in wanted}
+    if name.startswith(PROFILES_DIR + "/"):
+        parameters["municipality"] = Path(name).stem
+    return name, template, parameters
+
+
+def profile_task(gm_code: str, overrides: dict[str, Any] | None = None) -> tuple[str, Path, dict[str, Any]]:
+    """Output name, template and parameters of one municipality's profile."""
+    values = {**load_params()["parameters"], **(overrides or {})}
+    return _task(profile_notebook(gm_code), TEMPLATES_DIR / PROFILE_TEMPLATE, values)
 
 
 def html_fingerprint() -> str:

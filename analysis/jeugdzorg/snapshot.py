@@ -118,9 +118,7 @@ def _fund_files(raw_dir: Path) -> list[str]:
 
     files = [gf.ALIASES_FILE, gf.FACTOR_FILE]
     for circular, year in gf.available_circulars(raw_dir):
-        stem = f"{gf.CLUSTERDATA_DIR}/GF_{circular}_{year}"
-        files += [f"{stem}_Volumina.csv", f"{stem}_Gewichten.csv", f"{stem}_SIUDU.csv",
-                  f"{gf.CLUSTERBEDRAGEN_DIR}/GF_{circular}_{year}.csv"]
+        files += list(gf.circular_files(circular, year).values())
     return files
 
 
@@ -137,23 +135,16 @@ def import_objective_model(raw_dir: Path, register: pd.DataFrame) -> tuple[pd.Da
     names = gf.MunicipalityNames(register, gf.read_name_aliases(raw_dir / gf.ALIASES_FILE, gf.ALIASES_FILE))
     frames, records = [], []
     for circular, year in gf.available_circulars(raw_dir):
-        compared = gf.model_vs_published(raw_dir, circular, year, names, include_siudu=False)
-        stem = f"{gf.CLUSTERDATA_DIR}/GF_{circular}_{year}"
-        siudu = gf.read_siudu(raw_dir / f"{stem}_SIUDU.csv", f"{stem}_SIUDU.csv", names)
-        weights = gf.read_weights(raw_dir / f"{stem}_Gewichten.csv", f"{stem}_Gewichten.csv")
-        volumes = gf.read_volumes(raw_dir / f"{stem}_Volumina.csv", f"{stem}_Volumina.csv", names)
-        factor = gf.factor_for(gf.read_uitkeringsfactor(raw_dir / gf.FACTOR_FILE, gf.FACTOR_FILE), circular, year)
-        amounts = gf.youth_cluster_amount(volumes, weights, factor, siudu=siudu)
+        amounts, published = gf.read_circular(raw_dir, circular, year, names)
+        compared = gf.compare_with_published(amounts, published)
         frame = compared[["gm_code", "circular", "year", "computed_eur", "published_eur"]].merge(
             amounts[["gm_code", "uitkeringsfactor", "siudu_eur"]], on="gm_code", how="left")
         frames.append(frame)
-        for kind in ("Volumina", "Gewichten", "SIUDU"):
-            records.append(ReadRecord(f"{stem}_{kind}.csv", f"GF {circular} {year}",
-                                      f"Gemeentefonds {circular} circular for {year}: {kind.lower()}",
+        for kind, file in gf.circular_files(circular, year).items():
+            label = "cluster amounts" if kind == "clusterbedragen" else kind.lower()
+            records.append(ReadRecord(file, f"GF {circular} {year}",
+                                      f"Gemeentefonds {circular} circular for {year}: {label}",
                                       "objective model", f"{circular} {year}", len(frame), 0))
-        records.append(ReadRecord(f"{gf.CLUSTERBEDRAGEN_DIR}/GF_{circular}_{year}.csv", f"GF {circular} {year}",
-                                  f"Gemeentefonds {circular} circular for {year}: cluster amounts",
-                                  "objective model", f"{circular} {year}", len(frame), 0))
     records.append(ReadRecord(gf.FACTOR_FILE, "uitkeringsfactor", "Gemeentefonds uitkeringsfactor",
                               "objective model", "per circular", 0, 0))
     records.append(ReadRecord(gf.ALIASES_FILE, "gemeentenamen", "Iv3 and fund name variants",
