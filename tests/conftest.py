@@ -8,23 +8,24 @@ from pathlib import Path
 
 import pytest
 
-from jeugdzorg.paths import DATA_DIR, DEFAULT_RAW_DIR
-from jeugdzorg.snapshot import input_files, load_snapshot
+from jeugdzorg.paths import data_dir, default_raw_dir
+from jeugdzorg.data.snapshot import input_files, load_snapshot
 
 
 
 @pytest.fixture(scope="session")
 def raw_dir() -> Path:
     """The real raw directory (../shared/data); tests that need it are skipped without it."""
-    if not DEFAULT_RAW_DIR.is_dir():
-        pytest.skip(f"raw data not available at {DEFAULT_RAW_DIR}")
-    return DEFAULT_RAW_DIR
+    raw = default_raw_dir()
+    if not raw.is_dir():
+        pytest.skip(f"raw data not available at {raw}")
+    return raw
 
 
 @pytest.fixture(scope="session")
 def tables() -> dict:
     """The committed snapshot."""
-    return load_snapshot(DATA_DIR)
+    return load_snapshot(data_dir())
 
 
 class RawCopy:
@@ -64,5 +65,5 @@ def raw_copy(raw_dir: Path, tmp_path: Path) -> RawCopy:
 def data_copy(tmp_path: Path) -> Path:
     """A copy of the committed snapshot that a test may try to overwrite."""
     target = tmp_path / "data"
-    shutil.copytree(DATA_DIR, target)
+    shutil.copytree(data_dir(), target)
     return target

@@ -12,12 +12,11 @@ import re
 
 import pytest
 
-from jeugdzorg import panel as P
-from jeugdzorg.paths import TEMPLATES_DIR
-from jeugdzorg.runner import execute_notebook
-from jeugdzorg.snapshot import import_raw, load_snapshot, read_manifest, write_snapshot
+from jeugdzorg.analysis import panel as P
+from jeugdzorg.book.runner import execute_notebook, template_path
+from jeugdzorg.data.snapshot import import_raw, load_snapshot, read_manifest, write_snapshot
 
-from .test_notebooks import glued_values
+from tests.helpers import glued_values
 
 NEW_YEAR_TABLES = ("cbs/83454NED.csv", "cbs/85098NED.csv", "cbs/85099NED.csv")
 
@@ -73,7 +72,7 @@ def test_the_new_year_reaches_a_glued_number(snapshots, tmp_path, monkeypatch):
     for label, data in (("old", old), ("new", new)):
         monkeypatch.setenv("JZ_DATA_DIR", str(data))  # the kernel inherits it
         target = tmp_path / label / "data_coverage.ipynb"
-        execute_notebook(TEMPLATES_DIR / "data_coverage.ipynb", {}, target)
+        execute_notebook(template_path("data_coverage"), {}, target)
         glued[label] = glued_values(json.loads(target.read_text(encoding="utf-8")))
     assert glued["old"]["last_year"] == str(latest - 1)
     assert glued["new"]["last_year"] == str(latest)

@@ -1,21 +1,22 @@
-"""jeugdzorg: data import, harmonisation, panel models and figures for the youth-care cost book.
+"""jeugdzorg: data import, harmonisation, panel models and the book's notebooks.
 
-The package is organised in small modules:
+The package is layered; a module imports only from its own layer and the layers below it
+(``tests/test_architecture.py`` enforces this with import-linter):
 
-``paths``       where things live (project root, snapshot, raw data, book)
-``catalogue``   the raw sources and their column mappings (``catalogue.yml``)
-``rawcsv``      strict reading of CBS StatLine CSV exports (errors name file, column and row)
-``register``    the municipality register (Gebieden in Nederland) and name -> GM code lookup
-``sources``     one reader per source table, producing tidy tables keyed by code and year
-``mergers``     harmonisation of tables to one boundary year
-``schemas``     validation of every tidy table
-``panel``       the estimation panel (municipality x year, harmonised) and the need drivers
-``models``      the panel regressions (linearmodels), their comparison, the Mundlak test, R² shares
-``descriptives`` coverage, national totals, same-municipality trends
-``snapshot``    the importer: raw directory -> ``data/`` with a manifest, written atomically
-``figures``     the book's figure style (title, units, source line)
-``runner``      papermill execution of the notebook templates and the Jupyter Book build
-``cli``         the command line behind ``python3 make.py``
+``cli``, ``benchmark``
+    The command line behind ``python3 make.py`` and the build benchmark (top).
+``jeugdzorg.book``
+    Everything that turns results into the book: the notebook runner, figure style, tables,
+    maps, number formatting and glue helpers, the sentences of the municipality profiles.
+``jeugdzorg.analysis``
+    Everything that turns the snapshot into results: the estimation panel, the panel models,
+    descriptives, budget comparisons, the numbers of the municipality profiles.
+``jeugdzorg.data``
+    Everything that turns raw extracts into the snapshot and reads it back: the raw-text reader,
+    period grammar, municipality names, one reader per source, mergers, the table registry,
+    the snapshot and its manifest, the live CBS loader.
+``paths``, ``errors``, ``atomic``
+    Where things live, the input-error type, atomic directory swaps (below every layer).
 """
 
 __all__ = ["__version__"]

@@ -86,15 +86,10 @@ def _clean(project: Path) -> None:
 
 
 def _touch_markdown_cell(template: Path, counter: list[int]) -> None:
-    import json
-
-    notebook = json.loads(template.read_text(encoding="utf-8"))
-    cell = next(c for c in notebook["cells"] if c["cell_type"] == "markdown")
+    """Change the prose of a MyST template (a comment at its end), as a one-chapter edit does."""
     counter[0] += 1
-    cell["source"] = [line for line in cell["source"] if not line.startswith("<!-- bench")]
-    cell["source"].append(f"\n<!-- bench {counter[0]} -->")
-    template.write_text(json.dumps(notebook, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
-                        encoding="utf-8")
+    lines = [line for line in template.read_text(encoding="utf-8").splitlines() if not line.startswith("<!-- bench")]
+    template.write_text("\n".join(lines) + f"\n<!-- bench {counter[0]} -->\n", encoding="utf-8")
 
 
 def _jupyter_book_force(project: Path, out: Path) -> float:
@@ -123,9 +118,9 @@ def _synthetic_panel(entities: int, years: int, drivers: list[str], seed: int = 
 
 def model_layer_seconds(runs: int) -> tuple[float, float, int]:
     """Median time of the six models on the real panel and on a synthetic 10x wider panel."""
-    from . import estimation, models
-    from . import panel as P
-    from .snapshot import load_snapshot
+    from .analysis import estimation, models
+    from .analysis import panel as P
+    from .data.snapshot import load_snapshot
 
     est = estimation.estimate(load_snapshot(), mundlak=False)
     real = _median(runs, lambda: None, lambda: _time(lambda: estimation.estimate(load_snapshot(), mundlak=False)))
@@ -151,7 +146,7 @@ def run(runs: int = 3, with_tests: bool = False) -> dict[str, float]:
         results["clean build"] = _median(runs, lambda: _clean(project), lambda: _book(project))
         results["no-op rebuild"] = _median(runs, lambda: None, lambda: _book(project))
         counter = [0]
-        template = project / "analysis" / "templates" / "trends.ipynb"
+        template = project / "analysis" / "templates" / "trends.md"
         results["one-chapter edit"] = _median(runs, lambda: _touch_markdown_cell(template, counter),
                                               lambda: _book(project))
         intro = project / "book" / "intro.md"

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from .errors import InputDataError
-from .paths import BOOK_DIR, DATA_DIR, DEFAULT_RAW_DIR, PROJECT_ROOT
+from .paths import BOOK_DIR, PROJECT_ROOT, data_dir, default_raw_dir
 
 
 def _log(message: str) -> None:
@@ -31,28 +31,29 @@ def _log(message: str) -> None:
 
 def ensure_snapshot(raw_dir: Path, *, force: bool = False) -> None:
     """Re-import ``data/`` when it is missing or older than its raw inputs (by content hash)."""
-    from .snapshot import import_raw, read_manifest, staleness, write_snapshot
+    from .data.snapshot import import_raw, read_manifest, staleness, write_snapshot
 
+    target = data_dir()
     if not raw_dir.is_dir():
-        if read_manifest(DATA_DIR) is None:
+        if read_manifest(target) is None:
             raise SystemExit(f"error: no data snapshot in data/ and no raw directory at {raw_dir}; "
                              "pass --raw-dir DIR")
         _log(f"==> Raw directory {raw_dir} not found: using the committed snapshot in data/")
         return
-    reason = "forced" if force else staleness(raw_dir, DATA_DIR)
+    reason = "forced" if force else staleness(raw_dir, target)
     if reason is None:
         _log("==> Data snapshot is current (sha256 of every raw input matches data/MANIFEST.yml)")
         return
     _log(f"==> Importing raw data from {raw_dir} ({reason}) ...")
     start = time.perf_counter()
     snapshot = import_raw(raw_dir)
-    write_snapshot(snapshot, raw_dir, DATA_DIR)
+    write_snapshot(snapshot, raw_dir, target)
     rows = ", ".join(f"{name} {len(frame):,}" for name, frame in snapshot.tables.items())
     _log(f"==> Snapshot written to data/ in {time.perf_counter() - start:.1f} s ({rows} rows)")
 
 
 def cmd_book(args: argparse.Namespace) -> int:
-    from .runner import build_html, execute_all, parse_overrides
+    from .book.runner import build_html, execute_all, parse_overrides
 
     ensure_snapshot(args.raw_dir, force=args.reimport)
     overrides = parse_overrides(args.param)
@@ -64,19 +65,9 @@ def cmd_book(args: argparse.Namespace) -> int:
     return 0
 
 
-def cbs_tables() -> list[str]:
-    """Every CBS table id the importer reads (from the catalogue)."""
-    from .catalogue import load_catalogue
-
-    cat = load_catalogue()
-    tables = [r["table"] for r in cat["registers"]] + [cat["costs"]["table"]]
-    tables += cat["use_pct"]["tables"] + cat["use_counts"]["tables"]
-    tables += [e["table"] for e in cat["drivers"]["editions"]]
-    return tables
-
-
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from .cbs_api import CbsApiError, UrlFetcher, fetch_tables
+    from .data.catalogue import cbs_tables
+    from .data.cbs_api import CbsApiError, UrlFetcher, fetch_tables
 
     tables = args.table or cbs_tables()
     _log(f"==> Fetching {len(tables)} CBS tables ({args.api}) into {args.raw_dir / 'cbs'} ...")
@@ -96,21 +87,20 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_profile(args: argparse.Namespace) -> int:
-    from .profiles import UnknownMunicipalityError, resolve_municipality
-    from .runner import (build_html, code_fingerprint, execute_notebook, notebook_fingerprint,
-                         parse_overrides, profile_task)
-    from .snapshot import load_snapshot
+    from .book.runner import build_html, execute_notebook, parse_overrides, profile_task
+    from .data.names import UnknownMunicipalityError, resolve_query
+    from .data.snapshot import load_snapshot
 
     tables = load_snapshot()
     try:
-        code, name = resolve_municipality(args.municipality, tables["register"], tables["mergers"])
+        code, name = resolve_query(args.municipality, tables["register"], tables["mergers"])
     except UnknownMunicipalityError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     _log(f"==> Profile of {name} ({code})")
-    name, template, parameters = profile_task(code, parse_overrides(args.param))
-    target = BOOK_DIR / name  # in the book: the table of contents globs profiles/
-    execute_notebook(template, parameters, target, notebook_fingerprint(template, parameters, code_fingerprint()))
+    task = profile_task(code, parse_overrides(args.param))
+    target = BOOK_DIR / task.output  # in the book: the table of contents globs profiles/
+    execute_notebook(task.template, task.parameters, target, task.fingerprint())
     _log(f"==> {target.relative_to(PROJECT_ROOT)} written")
     index = build_html()
     page = index.parent / "book" / "profiles" / f"{code}.html"
@@ -119,7 +109,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
 
 
 def cmd_html(args: argparse.Namespace) -> int:
-    from .runner import build_html
+    from .book.runner import build_html
 
     index = build_html(strict=args.strict)
     _log(f"==> Done. Open {index}")
@@ -154,10 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python3 make.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    raw_help = f"directory of raw extracts (default {DEFAULT_RAW_DIR}; env JZ_RAW_DIR)"
+    raw_help = f"directory of raw extracts (default {default_raw_dir()}; env JZ_RAW_DIR)"
 
     book = sub.add_parser("book", help="build the whole book from the data")
-    book.add_argument("--raw-dir", type=Path, default=DEFAULT_RAW_DIR, help=raw_help)
+    book.add_argument("--raw-dir", type=Path, default=None, help=raw_help)
     book.add_argument("--param", "-p", action="append", default=[], metavar="KEY=VALUE",
                       help="override a notebook parameter of analysis/params.yml (repeatable)")
     book.add_argument("--only", action="append", metavar="NOTEBOOK",
@@ -169,11 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
     book.set_defaults(func=cmd_book)
 
     imp = sub.add_parser("import", help="rebuild data/ from the raw extracts")
-    imp.add_argument("--raw-dir", type=Path, default=DEFAULT_RAW_DIR, help=raw_help)
+    imp.add_argument("--raw-dir", type=Path, default=None, help=raw_help)
     imp.set_defaults(func=cmd_import)
 
     fetch = sub.add_parser("fetch", help="download the CBS tables from the CBS open-data API, then import")
-    fetch.add_argument("--raw-dir", type=Path, default=DEFAULT_RAW_DIR,
+    fetch.add_argument("--raw-dir", type=Path, default=None,
                        help=raw_help + "; its cbs/ tables are replaced only when every download succeeded")
     fetch.add_argument("--api", choices=["v3", "v4"], default="v3",
                        help="OData v3 (opendata.cbs.nl, default) or v4 (datasets.cbs.nl)")
@@ -220,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
         args.pytest_args = argv[1:]
     else:
         args = parser.parse_args(argv)
+    if getattr(args, "raw_dir", "absent") is None:
+        args.raw_dir = default_raw_dir()
     try:
         return args.func(args)
     except InputDataError as exc:

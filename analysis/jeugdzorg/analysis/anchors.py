@@ -1,0 +1,32 @@
+"""Figures from the literature that the book compares its own numbers with.
+
+They are quoted, not computed: each carries its source (a key of ``book/references.bib``). Keeping
+them here, once, means a chapter never types them into its prose or code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A published figure: what it measures, its value, unit, year and citation key."""
+
+    label: str
+    value: float
+    unit: str
+    year: int
+    source: str
+
+
+DIVOSA_2017_OVERSPEND = Anchor("Youth-care spending above budget, all municipalities", 605, "EUR million", 2017,
+                               "divosa2018")
+DIVOSA_2017_OVERSPEND_PCT = Anchor("Youth-care spending above budget, all municipalities", 18.9, "%", 2017,
+                                   "divosa2018")
+AEF_2019_SPENDING_LOW = Anchor("Youth-care spending (lower bound)", 5400, "EUR million", 2019, "aef2020")
+AEF_2019_SPENDING_HIGH = Anchor("Youth-care spending (upper bound)", 5600, "EUR million", 2019, "aef2020")
+AEF_2019_BUDGET = Anchor("Youth-care budget (macro budget)", 3800, "EUR million", 2019, "aef2020")
+SCP_2014_R2 = Anchor("Share of cost differences explained by need drivers (more than)", 75, "%", 2014, "scp2014")
+#: SCP (2014): shares of the explained cost differences by driver group, %.
+SCP_2014_SHARES = {"socio-economic": 60, "socio-demographic": 25, "urbanity": 9, "health": 6}

@@ -1,0 +1,149 @@
+"""Budget against realisation, and spending against the gemeentefonds' own youth-care model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .descriptives import cost_per_young_inhabitant, without_reported_zeros
+
+
+#: Budget/model ratios outside this range are bookkeeping artefacts, not spending decisions.
+RATIO_RANGE = (0.25, 4.0)
+
+
+def overspend_by_municipality(costs: pd.DataFrame, drivers: pd.DataFrame) -> pd.DataFrame:
+    """Realised minus budgeted youth-care cost per municipality and year (83454NED).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows with both figures: ``gm_code, year, realised_keur, budgeted_keur, overspend_keur``
+        (EUR 1,000), ``overspend_pct`` (% of budget) and ``overspend_per_youth`` (EUR per inhabitant
+        aged 0-17; missing where the youth population is not known).
+    """
+    clean, _ = without_reported_zeros(costs)
+    both = cost_per_young_inhabitant(clean.dropna(subset=["realised_keur", "budgeted_keur"]), drivers)
+    both["overspend_keur"] = both["realised_keur"] - both["budgeted_keur"]
+    both["overspend_pct"] = 100 * both["overspend_keur"] / both["budgeted_keur"]
+    both["overspend_per_youth"] = 1000 * both["overspend_keur"] / both["inhabitants_0_17"]
+    return both[["gm_code", "year", "realised_keur", "budgeted_keur", "overspend_keur", "overspend_pct",
+                 "overspend_per_youth", "inhabitants_0_17"]].reset_index(drop=True)
+
+
+def overspend_by_year(overspend: pd.DataFrame) -> pd.DataFrame:
+    """National sums over the municipalities reporting both figures, EUR million, per year."""
+    grouped = overspend.groupby("year")
+    out = pd.DataFrame({
+        "municipalities": grouped.size(),
+        "budgeted_million": grouped["budgeted_keur"].sum() / 1000,
+        "realised_million": grouped["realised_keur"].sum() / 1000,
+        "share_over_budget_pct": 100 * grouped["overspend_keur"].apply(lambda s: (s > 0).mean()),
+    })
+    out["overspend_million"] = out["realised_million"] - out["budgeted_million"]
+    out["overspend_pct"] = 100 * out["overspend_million"] / out["budgeted_million"]
+    return out
+
+
+def latest_circular(objective_model: pd.DataFrame, year: int) -> str:
+    """The most recent circular for ``year`` (September after May)."""
+    circulars = objective_model.loc[objective_model["year"] == year, "circular"].unique()
+    if len(circulars) == 0:
+        raise ValueError(f"no gemeentefonds circular for {year}")
+    return max(circulars, key=lambda c: (int(c[1:]), c[0] == "S"))
+
+
+def youth_population_latest(drivers: pd.DataFrame, year: int) -> pd.Series:
+    """Inhabitants aged 0-17 per municipality from the edition of ``year`` (or the latest before it)."""
+    youth = drivers[(drivers["variable"] == "inhabitants_0_17") & (drivers["edition"] <= year)]
+    edition = youth.dropna(subset=["value"])["edition"].max()
+    return youth[youth["edition"] == edition].set_index("gm_code")["value"].rename("inhabitants_0_17")
+
+
+def model_vs_budget(tables: dict[str, pd.DataFrame], year: int | None = None,
+                    categories: list[str] | None = None) -> pd.DataFrame:
+    """The fund's youth-cluster amount against the municipality's own Iv3 youth budget, one year.
+
+    Parameters
+    ----------
+    year
+        A year with both a circular and an Iv3 budget (default: the latest such year).
+    categories
+        Iv3 care categories to count (default: all youth categories of that year).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by GM code: ``model_eur`` (model amount plus special youth payments, EUR),
+        ``budget_eur`` (Iv3 youth lasten, EUR), ``inhabitants_0_17``, per-young-inhabitant versions
+        and ``ratio`` = budget / model.  ``circular`` and ``year`` are in ``attrs``.
+    """
+    model, care = tables["objective_model"], tables["care_mix"]
+    budgets = care[care["kind"] == "budgeted"]
+    years = sorted(set(model["year"]) & set(budgets["year"]))
+    if not years:
+        raise ValueError("no year has both a gemeentefonds circular and an Iv3 budget")
+    year = year or years[-1]
+    circular = latest_circular(model, year)
+    chosen = model[(model["year"] == year) & (model["circular"] == circular)].set_index("gm_code")
+    budget = budgets[budgets["year"] == year]
+    if categories is not None:
+        budget = budget[budget["category"].isin(categories)]
+    out = pd.DataFrame({
+        "model_eur": chosen["computed_eur"] + chosen["siudu_eur"].fillna(0),
+        "budget_eur": 1000 * budget.groupby("gm_code")["lasten_keur"].sum(),
+    }).dropna()
+    out["inhabitants_0_17"] = youth_population_latest(tables["drivers"], year)
+    out["model_per_youth"] = out["model_eur"] / out["inhabitants_0_17"]
+    out["budget_per_youth"] = out["budget_eur"] / out["inhabitants_0_17"]
+    out["ratio"] = out["budget_eur"] / out["model_eur"]
+    # A youth budget of (nearly) nothing means youth care is booked elsewhere, typically with a joint
+    # regional body; such a ratio says nothing about spending against the model.
+    out["comparable"] = out["ratio"].between(*RATIO_RANGE)
+    out.attrs.update(circular=circular, year=year)
+    return out
+
+
+def gap_drivers(comparison: pd.DataFrame, drivers: pd.DataFrame, names: list[str]):
+    """OLS of log(budget / model) on need drivers, robust (HC1) standard errors.
+
+    ``drivers`` is a frame indexed by GM code with the driver columns ``names`` (e.g. the latest
+    year of the panel).  A positive coefficient means municipalities with more of that driver budget
+    more, relative to what the fund's model gives them.
+    """
+    import statsmodels.api as sm
+
+    data = comparison[comparison["comparable"]].join(drivers[names], how="inner").dropna(subset=["ratio", *names])
+    exog = sm.add_constant(data[names])
+    return sm.OLS(np.log(data["ratio"]), exog).fit(cov_type="HC1")
+
+
+def model_reproduction(objective_model: pd.DataFrame) -> pd.DataFrame:
+    """How exactly the recomputed fund model reproduces the published amounts, per circular.
+
+    A circular publishes the cluster amount either without or with the special youth payments:
+    per circular, the reading that fits is taken.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``(circular, year)``: ``without`` and ``including`` (largest relative difference
+        between model and published amount under each reading), ``max_rel`` (the better reading's)
+        and ``with_siudu`` (whether the circular publishes the amounts including the payments).
+    """
+    model = objective_model
+    without = (model["computed_eur"] - model["published_eur"]).abs() / model["published_eur"]
+    including = ((model["computed_eur"] + model["siudu_eur"].fillna(0) - model["published_eur"]).abs()
+                 / model["published_eur"])
+    readings = model.assign(without=without, including=including).groupby(["circular", "year"])[
+        ["without", "including"]].max()
+    readings["max_rel"] = readings[["without", "including"]].min(axis=1)
+    readings["with_siudu"] = readings["including"] < readings["without"]
+    return readings
+
+
+def model_totals(objective_model: pd.DataFrame) -> pd.DataFrame:
+    """The youth cluster summed over municipalities per payment year and circular, EUR million."""
+    return objective_model.groupby(["year", "circular"]).agg(
+        model=("computed_eur", "sum"), special=("siudu_eur", "sum"), published=("published_eur", "sum"),
+        factor=("uitkeringsfactor", "first")) / np.array([1e6, 1e6, 1e6, 1])

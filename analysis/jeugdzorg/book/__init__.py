@@ -1,0 +1,12 @@
+"""The book layer: results in, the published book out.
+
+``precision``    how precisely each kind of quantity is stored (every stored number passes through it)
+``publish``      glue helpers the chapter notebooks use instead of ``myst_nb.glue``
+``tables``       DataFrames as Markdown tables (numbered by Sphinx) and the searchable benchmark table
+``figures``      the figure style: title, labelled axes with units, source line
+``maps``         classed choropleth maps of the municipalities
+``profile_text`` the words, tables and figures of a municipality profile
+``provenance``   the reproducibility page: manifest, variables, data dictionary, environment
+``runner``       papermill execution of the MyST templates and the Jupyter Book build
+``sphinx_language`` Sphinx extension: Dutch number notation on the Dutch pages
+"""

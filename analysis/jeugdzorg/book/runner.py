@@ -1,0 +1,332 @@
+"""Execute the chapter templates with papermill and build the HTML with Jupyter Book.
+
+Templates are MyST Markdown notebooks (``analysis/templates/<name>.md``, read with jupytext), so a
+chapter's diff is prose and code.  Each is executed by papermill into ``book/<name>.ipynb``, which is
+committed with its outputs for nbval.  jupytext draws new random cell ids on every read; the runner
+numbers the cells instead (``cell-00``, ``cell-01``, ...), and strips what papermill and the kernel
+record that changes from run to run (timings, paths, the Python patch version), so that two builds
+from the same inputs give byte-identical notebooks.
+
+Executed notebooks are written to ``book/`` only when they ran without error (each is executed into
+a temporary file and moved into place), and the HTML is built into a temporary directory and
+swapped into ``_build/`` only when the build succeeded, so a failure leaves the previous book intact.
+
+Builds are incremental.  Each executed notebook records a fingerprint of what decides its output:
+its template, its parameters, the package modules its code imports (followed transitively through
+the code, see :mod:`jeugdzorg.fingerprint`), every file of the data snapshot and the pinned
+environment.  A notebook whose fingerprint is unchanged is not executed again, so an edit to a
+module re-executes only the notebooks that import it.  The HTML records a fingerprint of everything
+Sphinx reads, so an unchanged book is not rebuilt.  Independent notebooks run in parallel, one BLAS
+thread each.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..atomic import recover_interrupted_swap, swap_directory
+from ..fingerprint import code_closure, digest, files_digest
+from ..paths import BOOK_DIR, BUILD_DIR, PARAMS_FILE, PROJECT_ROOT, TEMPLATES_DIR, data_dir
+
+Progress = Callable[[str], None]
+FINGERPRINT_KEY = "jeugdzorg"
+TEMPLATE_SUFFIX = ".md"
+PROFILE_TEMPLATE = "profile"
+PROFILES_DIR = "profiles"
+
+
+def _print(message: str) -> None:
+    print(message, flush=True)
+
+
+def load_params(path: Path = PARAMS_FILE) -> dict[str, Any]:
+    """The build configuration: ``parameters`` (defaults for the notebooks) and ``notebooks``."""
+    with path.open(encoding="utf-8") as handle:
+        config = yaml.safe_load(handle)
+    config.setdefault("parameters", {})
+    return config
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, Any]:
+    """``['boundary_year=2022']`` -> ``{'boundary_year': 2022}`` (values are parsed as YAML)."""
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--param expects key=value, got {pair!r}")
+        out[key.strip()] = yaml.safe_load(value)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Templates
+# --------------------------------------------------------------------------------------------
+
+def template_path(name: str) -> Path:
+    """The template of notebook ``name`` (a stem such as ``trends``)."""
+    return TEMPLATES_DIR / f"{name}{TEMPLATE_SUFFIX}"
+
+
+def read_template(path: Path):
+    """The template as a notebook, with stable cell ids and without jupytext's own metadata."""
+    import jupytext
+
+    notebook = jupytext.read(path, fmt="md:myst")
+    notebook.metadata.pop("jupytext", None)
+    for number, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{number:02d}"
+    return notebook
+
+
+def code_cells(notebook) -> list[str]:
+    return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def declared_parameters(notebook) -> set[str]:
+    """Names assigned in the cell tagged ``parameters``."""
+    names: set[str] = set()
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
+            for node in ast.parse(cell.source).body:
+                if isinstance(node, ast.Assign):
+                    names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+                elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                    names.add(node.target.id)
+    return names
+
+
+@dataclass(frozen=True)
+class Task:
+    """One notebook to execute: where it goes (relative to ``book/``), its template and parameters."""
+
+    output: str
+    template: Path
+    parameters: dict[str, Any]
+
+    def fingerprint(self) -> str:
+        """What decides this notebook's output: template, parameters, the code it imports
+        (transitively), the data snapshot and the pinned environment."""
+        notebook = read_template(self.template)
+        code = files_digest(code_closure(sources=code_cells(notebook)))
+        snapshot = digest(*(p.name.encode() + p.read_bytes() for p in sorted(data_dir().glob("*")) if p.is_file()))
+        lock = PROJECT_ROOT / "requirements-lock.txt"
+        return digest(self.template.read_bytes(), json.dumps(self.parameters, sort_keys=True).encode(),
+                      code.encode(), snapshot.encode(), lock.read_bytes() if lock.exists() else b"")
+
+
+def _task(output: str, template: Path, values: dict[str, Any]) -> Task:
+    wanted = declared_parameters(read_template(template))
+    parameters = {k: v for k, v in values.items() if k in wanted}
+    if output.startswith(PROFILES_DIR + "/"):
+        parameters["municipality"] = Path(output).stem
+    return Task(output, template, parameters)
+
+
+def profile_notebook(gm_code: str) -> str:
+    """Where the profile of a municipality goes, relative to ``book/``."""
+    return f"{PROFILES_DIR}/{gm_code}.ipynb"
+
+
+def profile_task(gm_code: str, overrides: dict[str, Any] | None = None) -> Task:
+    """Output, template and parameters of one municipality's profile."""
+    values = {**load_params()["parameters"], **(overrides or {})}
+    return _task(profile_notebook(gm_code), template_path(PROFILE_TEMPLATE), values)
+
+
+def _profile_codes(config: dict[str, Any]) -> list[str]:
+    """The listed profiles, then those made with ``make.py profile`` (the table of contents globs
+    them into the book, so they are refreshed like the listed ones)."""
+    codes = list(config.get("profiles", []))
+    return codes + sorted(p.stem for p in (BOOK_DIR / PROFILES_DIR).glob("GM*.ipynb") if p.stem not in codes)
+
+
+def planned_notebooks(overrides: dict[str, Any] | None = None, only: list[str] | None = None) -> list[Task]:
+    """A :class:`Task` for every notebook of ``params.yml``: the chapters, then every profile.
+
+    The chapters come from ``notebooks``; each profile (``profiles`` plus those already in
+    ``book/profiles/``) is executed from the profile template with ``municipality`` set.
+    """
+    config = load_params()
+    values = {**config["parameters"], **(overrides or {})}
+    tasks = [_task(f"{stem}.ipynb", template_path(stem), values) for stem in config["notebooks"]]
+    tasks += [_task(profile_notebook(code), template_path(PROFILE_TEMPLATE), values)
+              for code in _profile_codes(config)]
+    if only:
+        tasks = [t for t in tasks if t.output in only or Path(t.output).stem in only]
+    return tasks
+
+
+# --------------------------------------------------------------------------------------------
+# Execution
+# --------------------------------------------------------------------------------------------
+
+def recorded_fingerprint(path: Path) -> str | None:
+    """The fingerprint stored in an executed notebook, if any."""
+    if not path.is_file():
+        return None
+    try:
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return None
+    return notebook.get("metadata", {}).get(FINGERPRINT_KEY, {}).get("fingerprint")
+
+
+def clean_notebook(path: Path, fingerprint: str | None = None) -> None:
+    """Drop what changes from run to run (timings, paths, versions); keep the parameters."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    metadata = notebook.setdefault("metadata", {})
+    papermill_meta = metadata.get("papermill", {})
+    metadata["papermill"] = {"parameters": papermill_meta.get("parameters", {})}
+    metadata.pop("jupytext", None)
+    # The Python patch version (3.11.7 vs 3.11.9) is not part of the result.
+    metadata.get("language_info", {}).pop("version", None)
+    if fingerprint is not None:
+        metadata[FINGERPRINT_KEY] = {"fingerprint": fingerprint}
+    for cell in notebook["cells"]:
+        for key in ("papermill", "execution"):
+            cell.get("metadata", {}).pop(key, None)
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags:
+            cell["id"] = "injected-parameters"  # papermill draws a random id
+            if "hide-cell" not in tags:
+                tags.append("hide-cell")
+    path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
+                    encoding="utf-8")
+
+
+def execute_notebook(template: Path, parameters: dict[str, Any], output: Path,
+                     fingerprint: str | None = None) -> None:
+    """Run one template through papermill into ``output`` (atomically), recording ``fingerprint``."""
+    import papermill
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".ipynb", dir=output.parent)
+    os.close(handle)
+    try:
+        papermill.execute_notebook(
+            read_template(template), temporary, parameters=parameters, kernel_name="python3",
+            cwd=str(output.parent), progress_bar=False, log_output=False, report_mode=False)
+        clean_notebook(Path(temporary), fingerprint)
+        os.replace(temporary, output)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def execute_all(overrides: dict[str, Any] | None = None, only: list[str] | None = None,
+                progress: Progress = _print, *, force: bool = False, jobs: int = 2,
+                book_dir: Path = BOOK_DIR) -> list[Path]:
+    """Execute the notebooks listed in ``params.yml`` whose inputs changed, into ``book_dir``.
+
+    Parameters
+    ----------
+    overrides
+        Parameter values that replace those of ``params.yml``.
+    only
+        Restrict to these notebooks (file names or stems).
+    force
+        Execute even when the recorded fingerprint matches.
+    jobs
+        Notebooks executed at the same time (each in its own kernel).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The notebooks that were executed (not those reused).
+    """
+    todo = []
+    for task in planned_notebooks(overrides, only):
+        fingerprint = task.fingerprint()
+        if not force and recorded_fingerprint(book_dir / task.output) == fingerprint:
+            progress(f"[cached] {task.output} is up to date")
+            continue
+        todo.append((task, fingerprint))
+    lock = threading.Lock()
+    done = [0]
+
+    def run(item: tuple[Task, str]) -> Path:
+        task, fingerprint = item
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(task.parameters.items())) or "no parameters"
+        with lock:
+            progress(f"[start] {task.output} ({shown})")
+        start = time.perf_counter()
+        execute_notebook(task.template, task.parameters, book_dir / task.output, fingerprint)
+        with lock:
+            done[0] += 1
+            progress(f"[{done[0]}/{len(todo)}] {task.output} done in {time.perf_counter() - start:.1f} s")
+        return book_dir / task.output
+
+    if not todo:
+        return []
+    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(todo)))) as pool:
+        return list(pool.map(run, todo))
+
+
+# --------------------------------------------------------------------------------------------
+# HTML
+# --------------------------------------------------------------------------------------------
+
+def html_fingerprint() -> str:
+    """Hash of everything the HTML build reads: config, table of contents, chapters, bibliography."""
+    files = [PROJECT_ROOT / "_config.yml", PROJECT_ROOT / "_toc.yml"]
+    files += sorted(p for p in BOOK_DIR.rglob("*") if p.is_file() and ".tmp-" not in p.name)
+    return digest(*(str(p.relative_to(PROJECT_ROOT)).encode() + p.read_bytes() for p in files))
+
+
+def build_html(*, strict: bool = False, target: Path = BUILD_DIR, progress: Progress = _print,
+               force: bool = True) -> Path:
+    """Run ``jupyter-book build`` (notebook execution off) and swap the result into ``target``.
+
+    Parameters
+    ----------
+    strict
+        Turn Sphinx warnings into errors (``-W -n --keep-going``), as the test command does.
+    target
+        Where the finished ``_build`` directory goes.
+    force
+        Build even if the sources are unchanged since the last build into ``target``.
+
+    Returns
+    -------
+    pathlib.Path
+        The ``index.html`` of the built book.
+    """
+    recover_interrupted_swap(target)
+    fingerprint = html_fingerprint()
+    stamp = target / "html" / ".book-fingerprint"
+    if not force and stamp.is_file() and stamp.read_text().strip() == fingerprint:
+        progress("HTML is up to date")
+        return target / "html" / "index.html"
+    executable = Path(sys.executable).parent / "jupyter-book"
+    staging = Path(tempfile.mkdtemp(prefix=".tmp-build-", dir=target.parent))
+    command = [str(executable), "build", str(PROJECT_ROOT), "--path-output", str(staging)]
+    if strict:
+        command += ["-W", "-n", "--keep-going"]
+    progress("building HTML with Jupyter Book ...")
+    start = time.perf_counter()
+    try:
+        result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"jupyter-book build failed (exit {result.returncode}):\n"
+                               f"{result.stdout[-6000:]}\n{result.stderr[-6000:]}")
+        (staging / "_build" / "html" / ".book-fingerprint").write_text(fingerprint + "\n")
+        swap_directory(staging / "_build", target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    progress(f"HTML built in {time.perf_counter() - start:.1f} s")
+    return target / "html" / "index.html"

@@ -1,0 +1,208 @@
+"""Readers of the CBS StatLine tables: raw export -> tidy table keyed by code and year.
+
+Two shapes: a region x period table of measures (costs, use; :func:`read_measure_table`) and a
+gemeentefonds criteria edition (:func:`read_driver_edition`).  Every reader returns the tidy table
+plus an :class:`~jeugdzorg.data.catalogue.InputRecord` for the manifest (periods found, rows,
+suppressed cells).  Errors are :class:`~jeugdzorg.errors.InputDataError` naming file, column and row.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputDataError
+from .catalogue import InputRecord
+from .names import MunicipalityNames
+from .periods import annual_rows, describe_skipped
+from .rawtext import MISSING_TOKENS, check_columns, count_suppressed, parse_numbers, read_table
+
+
+def _check_no_unmapped(raw: pd.DataFrame, name: str, known: set[str]) -> None:
+    unmapped = [c for c in raw.columns if c not in known and c != "ID"]
+    if unmapped:
+        raise InputDataError(
+            name, f"unmapped column(s) {unmapped}: map them or list them under 'ignore' in "
+                  "analysis/jeugdzorg/data/catalogue.yml", column=unmapped[0], row=1)
+
+
+def _reject_duplicates(frame: pd.DataFrame, keys: list[str], name: str, column: str) -> None:
+    dup = frame[frame.duplicated(keys, keep=False)]
+    if not dup.empty:
+        first = dup.iloc[0]
+        lines = dup[(dup[keys] == first[keys]).all(axis=1)].index.tolist()
+        raise InputDataError(
+            name, f"duplicate rows for {tuple(first[k] for k in keys)} on lines {lines}",
+            column=column, row=lines[1])
+
+
+def _require_every_municipality(frame: pd.DataFrame, code: str, period: str, lookup: MunicipalityNames,
+                                name: str, column: str) -> None:
+    """Every municipality of a period's register must have a row: a missing one means a cut-off
+    export (CBS serves at most 10,000 rows a request), not a municipality without data."""
+    for year, rows in frame.groupby(period):
+        missing = sorted(lookup.expected_codes(int(year)) - set(rows[code]))
+        if missing:
+            raise InputDataError(
+                name, f"{len(missing)} municipalities of the {year} register have no row for {year} "
+                      f"(first: {missing[0]}); the export looks truncated", column=column)
+
+
+def _region_column(header: list[str], preferred: str) -> str:
+    """The region column of an export: CBS names it ``Regio`` in some exports and ``RegioS`` (its
+    API key) in others, so either is accepted."""
+    return next((c for c in (preferred, "RegioS", "Regio") if c in header), preferred)
+
+
+def read_measure_table(path: Path, name: str, table: str, spec: dict[str, Any], role: str,
+                       lookup: MunicipalityNames) -> tuple[pd.DataFrame, InputRecord]:
+    """Read a region x period table (costs, use) into ``region_code, year, <measures>``.
+
+    Only calendar-year rows are kept (half-years and quarters are parsed, then dropped).  Municipality
+    labels become GM codes through the register of the same year, ``Nederland`` becomes ``NL01`` and
+    other aggregates are dropped.
+    """
+    filters: dict[str, str] = spec.get("filter", {})
+    columns: dict[str, str] = spec["columns"]
+    ignore = set(spec.get("ignore", []))
+    raw = read_table(path, name, ";")
+    region = _region_column(list(raw.columns), spec["region_column"])
+    required = [region, "Perioden", *filters, *columns]
+    check_columns(name, list(raw.columns), required)
+    _check_no_unmapped(raw, name, set(required) | ignore)
+    for column, value in filters.items():
+        raw = raw[raw[column] == value]
+    if raw.empty:
+        raise InputDataError(name, f"no rows with {filters}", column=next(iter(filters)))
+    yearly = annual_rows(raw, name)
+    blank = yearly[list(columns)].isin(MISSING_TOKENS).all(axis=1)
+    yearly["region_code"] = lookup.cbs_codes(yearly, region, name, empty=blank)
+    yearly = yearly[yearly["region_code"].notna()]
+    blank = blank.loc[yearly.index]
+    yearly = yearly[~(blank & lookup.dissolved_during(yearly["region_code"], yearly["year"]))]
+    _reject_duplicates(yearly, ["region_code", "year"], name, region)
+    _require_every_municipality(yearly, "region_code", "year", lookup, name, region)
+    non_negative = set(spec.get("non_negative", [])) | set(spec.get("percent", []))
+    out = pd.DataFrame({"region_code": yearly["region_code"], "year": yearly["year"]})
+    for raw_column, variable in columns.items():
+        out[variable] = parse_numbers(yearly[raw_column], name, raw_column,
+                                      non_negative=variable in non_negative)
+        if variable in spec.get("percent", []):
+            over = out[out[variable] > 100]
+            if not over.empty:
+                raise InputDataError(name, f"percentage {over[variable].iat[0]} above 100",
+                                     column=raw_column, row=int(over.index[0]))
+    years = sorted(out["year"].unique())
+    skipped = describe_skipped(yearly.attrs.get("skipped", {}))
+    record = InputRecord(
+        file=name, table=table, title=spec["title"], role=role,
+        periods=f"{years[0]}-{years[-1]} (calendar years{'; ' + skipped if skipped else ''})",
+        rows=len(raw), suppressed_cells=count_suppressed(yearly, columns))
+    return out.reset_index(drop=True), record
+
+
+_DATE_IN_NAME = re.compile(r"(?P<d>\d{2})(?P<m>\d{2})(?P<y>\d{4})_\d+$")
+_YEAR_IN_NAME = re.compile(r"(?<!\d)(?P<y>(19|20)\d{2})_\d+$")
+
+
+def reference_period(column: str) -> str:
+    """The reference date CBS wrote into a column name (``..31122018_26`` -> ``2018-12-31``), else ''."""
+    match = _DATE_IN_NAME.search(column)
+    if match:
+        return f"{match['y']}-{match['m']}-{match['d']}"
+    match = _YEAR_IN_NAME.search(column)
+    return match["y"] if match else ""
+
+
+def _mapped_columns(mapping: dict[str, Any]) -> set[str]:
+    used: set[str] = set()
+    for source in mapping.values():
+        if isinstance(source, str):
+            used.add(source)
+        elif "sum" in source:
+            used.update(source["sum"])
+        else:
+            for value, weight in source["weighted_mean"]:
+                used.update((value, weight))
+    return used
+
+
+def _evaluate(raw: pd.DataFrame, source: Any, name: str) -> tuple[pd.Series, str]:
+    """One driver variable from its mapping: a column, a sum of columns or a weighted mean."""
+    if isinstance(source, str):
+        return parse_numbers(raw[source], name, source, non_negative=True), source
+    if "sum" in source:
+        parts = [parse_numbers(raw[c], name, c, non_negative=True) for c in source["sum"]]
+        return pd.concat(parts, axis=1).sum(axis=1, min_count=len(parts)), " + ".join(source["sum"])
+    pairs = [(parse_numbers(raw[v], name, v, non_negative=True), parse_numbers(raw[w], name, w, non_negative=True))
+             for v, w in source["weighted_mean"]]
+    num = sum(v * w for v, w in pairs)
+    den = sum(w for _, w in pairs)
+    label = "weighted mean of " + ", ".join(f"{v} (weight {w})" for v, w in source["weighted_mean"])
+    # Rounded to cents: the value is written to CSV and must read back identically.
+    return (num / den).round(2), label
+
+
+def read_driver_edition(path: Path, name: str, spec: dict[str, Any], title: str,
+                        lookup: MunicipalityNames) -> tuple[pd.DataFrame, InputRecord]:
+    """Read one gemeentefonds criteria table into long format.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``gm_code, edition, variable, value, reference_period, status, source_table, source_column``;
+        ``status`` is CBS's Voorlopig/Definitief where the table has it (the definitive figure is
+        preferred), else empty.
+    """
+    mapping: dict[str, Any] = spec["columns"]
+    used = _mapped_columns(mapping)
+    code_column = spec.get("code_column")
+    multi = spec["edition"] == "from_periods"
+    keys = ["RegioS"] + (["Perioden", "StatusCijfer"] if multi else []) + ([code_column] if code_column else [])
+    raw = read_table(path, name, ";", [*keys, *sorted(used)])
+    _check_no_unmapped(raw, name, set(keys) | used | set(spec.get("ignore", [])))
+    if multi:
+        raw = annual_rows(raw, name)
+        raw["edition"] = raw["year"]
+        raw = raw[raw[code_column].str.startswith("GM")].copy()
+        raw["gm_code"] = raw[code_column]
+        for line, code, edition in zip(raw.index, raw["gm_code"], raw["edition"]):
+            if code not in lookup.known_codes(int(edition)):
+                raise InputDataError(name, f"unknown municipality code {code!r} for {edition}",
+                                     column=code_column, row=line)
+        status = raw["StatusCijfer"]
+    else:
+        raw["year"] = int(spec["edition"])
+        raw["edition"] = raw["year"]
+        raw["gm_code"] = lookup.cbs_codes(raw, "RegioS", name)
+        raw = raw[raw["gm_code"].fillna("").str.startswith("GM")].copy()
+        blank = raw[sorted(used)].isin(MISSING_TOKENS).all(axis=1)
+        raw = raw[~(blank & lookup.dissolved_during(raw["gm_code"], raw["edition"]))].copy()
+        status = pd.Series("", index=raw.index)
+    _reject_duplicates(raw.assign(_status=status), ["gm_code", "edition", "_status"], name,
+                       code_column or "RegioS")
+    _require_every_municipality(raw, "gm_code", "edition", lookup, name, code_column or "RegioS")
+    frames = []
+    for variable, source in mapping.items():
+        values, label = _evaluate(raw, source, name)
+        ref = reference_period(source) if isinstance(source, str) else ""
+        frames.append(pd.DataFrame({
+            "gm_code": raw["gm_code"], "edition": raw["edition"], "variable": variable,
+            "value": values, "reference_period": ref, "status": status,
+            "source_table": spec["table"], "source_column": label}))
+    long = pd.concat(frames, ignore_index=True)
+    if multi:
+        # Prefer the definitive figure; fall back on the provisional one where CBS has no definitive yet.
+        long["_rank"] = np.where(long["status"].eq("Definitief"), 0, 1)
+        long = (long.dropna(subset=["value"]).sort_values(["gm_code", "edition", "variable", "_rank"])
+                .drop_duplicates(["gm_code", "edition", "variable"]).drop(columns="_rank"))
+    editions = sorted(long["edition"].unique())
+    record = InputRecord(
+        file=name, table=spec["table"], title=title, role="drivers",
+        periods="edition " + ", ".join(str(e) for e in editions), rows=len(raw),
+        suppressed_cells=count_suppressed(raw, sorted(used)))
+    return long.reset_index(drop=True), record

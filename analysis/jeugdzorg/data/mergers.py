@@ -1,0 +1,194 @@
+"""Municipal reorganisations and the harmonisation of tables to one boundary year.
+
+A row of a source table describes a municipality as it existed in its period.  To compare across
+years, every table is re-expressed in the municipalities of one *boundary year* (1 January of that
+year): each original municipality is carried forward through every reorganisation dated after the
+start of its period and on or before 1 January of the boundary year.  A merger passes the whole
+municipality on (share 1); a split passes each successor its share of inhabitants.  Counts and euros
+are summed (times the share); percentages and averages are re-weighted by their denominator.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputDataError
+from .rawtext import parse_numbers, read_table
+
+MERGER_COLUMNS = ["date", "old_code", "old_name", "new_code", "new_name", "kind", "share", "note"]
+
+
+def read_mergers(path: Path, name: str) -> pd.DataFrame:
+    """Read the reorganisation list and check it is internally consistent."""
+    frame = read_table(path, name, ",", MERGER_COLUMNS)
+    for line, row in frame.iterrows():
+        for column in ("old_code", "new_code"):
+            if not str(row[column]).startswith("GM") or len(row[column]) != 6:
+                raise InputDataError(name, f"{row[column]!r} is not a GM code", column=column, row=line)
+        if row["kind"] not in ("merger", "split"):
+            raise InputDataError(name, f"kind {row['kind']!r} is neither 'merger' nor 'split'",
+                                 column="kind", row=line)
+        try:
+            pd.Timestamp(row["date"])
+        except ValueError:
+            raise InputDataError(name, f"{row['date']!r} is not an ISO date", column="date", row=line) from None
+    frame["share"] = parse_numbers(frame["share"], name, "share", missing=None)
+    bad = ~frame["share"].between(0, 1, inclusive="right")
+    if bad.any():
+        line = bad.idxmax()
+        raise InputDataError(name, f"share {frame.at[line, 'share']} outside (0, 1]", column="share", row=line)
+    frame["date"] = pd.to_datetime(frame["date"])
+    totals = frame.groupby(["date", "old_code"])["share"].sum()
+    bad = totals[(totals - 1).abs() > 1e-6]
+    if not bad.empty:
+        (date, code), total = next(iter(bad.items()))
+        raise InputDataError(name, f"the shares of {code} on {date:%Y-%m-%d} add up to {total}, not 1",
+                             column="share")
+    return frame[MERGER_COLUMNS].sort_values(["date", "old_code", "new_code"]).reset_index(drop=True)
+
+
+Events = list[tuple[pd.Timestamp, dict[str, list[tuple[str, float]]]]]
+
+
+def _events(mergers: pd.DataFrame) -> Events:
+    """Reorganisations grouped by date: ``[(date, {old_code: [(new_code, share), ...]})]``, sorted."""
+    out: Events = []
+    for date, group in mergers.groupby("date", sort=True):
+        moves: dict[str, list[tuple[str, float]]] = defaultdict(list)
+        for row in group.itertuples():
+            moves[row.old_code].append((row.new_code, float(row.share)))
+        out.append((pd.Timestamp(date), dict(moves)))
+    return out
+
+
+def _carry_forward(code: str, year: int, boundary_year: int, events: Events) -> dict[str, float]:
+    start, end = pd.Timestamp(year=year, month=1, day=1), pd.Timestamp(year=boundary_year, month=1, day=1)
+    current = {code: 1.0}
+    for date, moves in events:
+        if not start < date <= end:
+            continue
+        nxt: dict[str, float] = defaultdict(float)
+        for old, share in current.items():
+            for new, part in moves.get(old, [(old, 1.0)]):
+                nxt[new] += share * part
+        current = dict(nxt)
+    return current
+
+
+def successor_shares(code: str, year: int, boundary_year: int, mergers: pd.DataFrame) -> dict[str, float]:
+    """Where a municipality of ``year`` ends up in the boundaries of ``boundary_year``.
+
+    Every reorganisation dated after 1 January of ``year`` and on or before 1 January of
+    ``boundary_year`` is applied in date order.
+
+    Returns
+    -------
+    dict
+        Successor GM code -> share of the original municipality (shares sum to 1).
+    """
+    return _carry_forward(code, year, boundary_year, _events(mergers))
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How a variable combines when municipalities merge.
+
+    ``how='sum'`` for counts and euros; ``how='mean'`` for percentages and averages, weighted by the
+    column ``weight`` (their denominator).
+    """
+
+    how: str
+    weight: str | None = None
+
+
+SUM = Rule("sum")
+
+
+def harmonise(table: pd.DataFrame, rules: dict[str, Rule], mergers: pd.DataFrame,
+              register_codes: set[str], boundary_year: int, *, code: str = "gm_code",
+              period: str = "year", expected: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Re-express ``table`` in the municipalities of ``boundary_year``.
+
+    Parameters
+    ----------
+    table
+        One row per original municipality (``code``) and period (``period``: the calendar year whose
+        boundaries the row uses).  Rows whose code does not start with ``GM`` (e.g. ``NL01``) pass
+        through unchanged.
+    rules
+        Aggregation rule per variable; weight columns must be present in ``table``.
+    mergers
+        The reorganisation list from :func:`read_mergers`.
+    register_codes
+        The GM codes of the boundary year; every harmonised code must be one of them.
+    boundary_year
+        The year whose 1 January boundaries every row is expressed in.
+    expected
+        Optional ``code, period`` pairs that should be in ``table`` (the municipalities of each
+        period's register).  A pair without a row counts as a constituent with missing values, so
+        a merged total is never formed from only the parts that happen to be present.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code``, ``period``, the variables, and ``constituents``: the original codes summed into
+        the row, joined by ``+``.  A variable is missing for a row if any constituent lacks it, so a
+        merged municipality never shows a partial total.
+    """
+    national = table[~table[code].str.startswith("GM")].copy()
+    local = table[table[code].str.startswith("GM")]
+    if expected is not None:
+        periods = set(local[period])
+        wanted = expected[expected[period].isin(periods)][[code, period]]
+        absent = wanted.merge(local[[code, period]], how="left", indicator=True)
+        absent = absent[absent["_merge"] == "left_only"].drop(columns="_merge")
+        if not absent.empty:
+            local = pd.concat([local, absent], ignore_index=True)
+    pairs = local[[code, period]].drop_duplicates()
+    events = _events(mergers)
+    links = [
+        (orig, year, target, share)
+        for orig, year in pairs.itertuples(index=False)
+        for target, share in _carry_forward(orig, int(year), boundary_year, events).items()
+    ]
+    link = pd.DataFrame(links, columns=[code, period, "_target", "_share"])
+    unknown = sorted(set(link["_target"]) - register_codes)
+    if unknown:
+        example = link[link["_target"].isin(unknown)].iloc[0]
+        raise ValueError(
+            f"{len(unknown)} municipalities (e.g. {example[code]} in {example[period]}) cannot be expressed "
+            f"in the boundaries of {boundary_year}: the boundary year must not precede a reorganisation "
+            "that the data already reflect")
+    merged = local.merge(link, on=[code, period], how="left")
+    keys = ["_target", period]
+    grouped = merged.groupby(keys, sort=True)
+    out = grouped.size().rename("_n").to_frame()
+    for variable, rule in rules.items():
+        value = merged[variable]
+        if rule.how == "sum":
+            part = value * merged["_share"]
+            total = part.groupby([merged[k] for k in keys]).sum(min_count=1)
+            complete = value.notna().groupby([merged[k] for k in keys]).sum()
+            out[variable] = total.where(complete == out["_n"])
+        elif rule.how == "mean":
+            weight = merged[rule.weight] * merged["_share"]
+            ok = value.notna() & weight.notna()
+            num = (value * weight).where(ok).groupby([merged[k] for k in keys]).sum(min_count=1)
+            den = weight.where(ok).groupby([merged[k] for k in keys]).sum(min_count=1)
+            complete = ok.groupby([merged[k] for k in keys]).sum()
+            single = value.groupby([merged[k] for k in keys]).first()
+            mean = (num / den).where(complete == out["_n"])
+            out[variable] = np.where(out["_n"] == 1, single, mean)
+        else:
+            raise ValueError(f"unknown rule {rule.how!r} for {variable}")
+    out["constituents"] = merged.groupby(keys, sort=True)[code].agg(lambda s: "+".join(sorted(set(s))))
+    out = out.drop(columns="_n").reset_index().rename(columns={"_target": code})
+    if not national.empty:
+        national["constituents"] = national[code]
+        out = pd.concat([out, national[out.columns]], ignore_index=True)
+    return out

@@ -1,0 +1,235 @@
+"""The one reader (and writer) of raw delimited text files.
+
+Every raw table the project reads -- CBS StatLine exports, the gemeentefonds files, the Iv3 accounts,
+the reorganisation list, the name aliases -- goes through :func:`read_table`, and every number in
+them through :func:`parse_numbers`.  This is the only module that runs the ``csv`` module on raw
+files (``tests/data/test_rawtext.py`` checks it), so encodings, separators, quoting, a byte-order
+mark, CRLF line ends and number notations are handled in one place.
+
+The reader is strict rather than clever: it reads with the standard ``csv`` module so that every
+problem can be reported with its file, column and line number, and nothing is guessed -- a short row,
+a wrong separator or a number in an unexpected notation stops the import with a message.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputDataError
+
+#: Cell contents that CBS uses for a suppressed or unknown value.  They become missing, never zero.
+MISSING_TOKENS = frozenset({"", ".", "x", "?"})
+
+#: Number notations.  ``point``: a decimal point and no thousands separator (CBS exports, Iv3,
+#: published cluster amounts: ``28492.0``, ``1.5e-3``).  ``dutch``: a decimal comma, and a dot as
+#: thousands separator only in groups of exactly three digits (the gemeentefonds files:
+#: ``2.570,78``, ``4379,381022``, ``1,94044E+11``); a dot used as a decimal point (``1.5``) is
+#: refused rather than guessed, since ``315.018`` in the same files means 315,018.
+NOTATIONS: dict[str, re.Pattern[str]] = {
+    "point": re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"),
+    "dutch": re.compile(r"^-?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?(?:[eE][+-]?\d+)?$"),
+}
+_EXAMPLES = {"point": "1234.5", "dutch": "1.234,5"}
+#: Accounting notation for zero (one gemeentefonds SIUDU file).
+DASH = "-"
+
+
+def decode_text(path: Path, name: str) -> str:
+    """The text of a raw file: UTF-8 (a BOM is dropped), with the line of a bad byte if it is not.
+
+    Raises
+    ------
+    InputDataError
+        For a missing or empty file, or one that is not valid UTF-8.
+    """
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputDataError(name, "file not found") from None
+    if not raw.strip():
+        raise InputDataError(name, "the file is empty (no header, no rows)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputDataError(
+            name, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); the exports are UTF-8 - "
+                  "re-export the file or convert it with iconv", row=line) from None
+
+
+def read_table(path: Path, name: str, delimiter: str = ";", required: Iterable[str] = (), *,
+               duplicate_columns: str = "reject") -> pd.DataFrame:
+    """Read a delimited UTF-8 file into a frame of stripped strings indexed by file line.
+
+    Parameters
+    ----------
+    path
+        The file to read.
+    name
+        How the file is named in error messages (relative to the raw directory).
+    delimiter
+        The field separator the format prescribes.
+    required
+        Columns that must be present.  Missing ones are reported together with the columns that
+        are present but unexpected, since a missing column is often a renamed one.
+    duplicate_columns
+        ``"reject"``: two columns with the same name are an error.  ``"keep"``: they are kept apart
+        by position (``frame.iloc``) and the caller decides.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per data line, all values as stripped strings, index ``line`` (header = line 1).
+
+    Raises
+    ------
+    InputDataError
+        For an empty or undecodable file, a wrong separator, a short or long row (a truncated file),
+        duplicate or missing columns, and a file without data rows.
+    """
+    text = decode_text(path, name)
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    header = [h.strip() for h in rows[0]]
+    if len(header) == 1:
+        guess = next((sep for sep in (";", ",", "\t", "|") if sep != delimiter and sep in header[0]), None)
+        hint = f" (the header looks {guess!r}-separated)" if guess else ""
+        raise InputDataError(name, f"expected a {delimiter!r}-separated file{hint}", row=1)
+    if duplicate_columns == "reject":
+        dupes = sorted({h for h in header if header.count(h) > 1})
+        if dupes:
+            raise InputDataError(name, f"duplicate column names {dupes}", column=dupes[0], row=1)
+    check_columns(name, header, required)
+    body = rows[1:]
+    width = len(header)
+    for offset, row in enumerate(body):
+        if len(row) != width:
+            line = offset + 2
+            if offset == len(body) - 1 and len(row) < width:
+                msg = f"has {len(row)} of {width} fields: the file appears truncated"
+            else:
+                msg = f"has {len(row)} fields, expected {width}"
+            raise InputDataError(name, msg, row=line)
+    if not body:
+        raise InputDataError(name, "the file has a header but no data rows")
+    frame = pd.DataFrame(body, dtype=object).apply(lambda s: s.str.strip())
+    frame.columns = header
+    frame.index = pd.RangeIndex(2, len(body) + 2, name="line")
+    return frame
+
+
+def check_columns(name: str, header: list[str], required: Iterable[str]) -> None:
+    """Stop with the missing columns (and those present but not expected) named."""
+    required = list(required)
+    missing = [c for c in required if c not in header]
+    if missing:
+        known = set(required)
+        unexpected = [c for c in header if c not in known]
+        extra = f"; columns present but not expected: {unexpected}" if unexpected else ""
+        raise InputDataError(
+            name, f"missing column(s) {missing} (renamed in a new edition?){extra}",
+            column=missing[0], row=1)
+
+
+def drop_repeated_columns(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Keep the first of two same-named columns if they are identical; otherwise refuse to guess."""
+    header = list(frame.columns)
+    keep = []
+    for position, column in enumerate(header):
+        first = header.index(column)
+        if first == position:
+            keep.append(position)
+        elif not frame.iloc[:, position].equals(frame.iloc[:, first]):
+            raise InputDataError(name, f"column {column!r} occurs twice with different values",
+                                 column=column, row=1)
+    return frame.iloc[:, keep]
+
+
+def parse_numbers(values: pd.Series, name: str, column: str, *, notation: str = "point",
+                  missing: Iterable[str] | None = MISSING_TOKENS, non_negative: bool = False,
+                  dash_is_zero: bool = False) -> pd.Series:
+    """Convert one column of text cells to floats.
+
+    Parameters
+    ----------
+    values
+        The cells, indexed by file line.
+    notation
+        A key of :data:`NOTATIONS`.
+    missing
+        Cells that mean "no value" (they become NaN, never zero); ``None``: every cell must be a
+        number.
+    non_negative
+        Refuse negative numbers.
+    dash_is_zero
+        Read ``-`` as 0 (accounting notation).
+
+    Raises
+    ------
+    InputDataError
+        Naming the first line whose cell is not a number in ``notation``, or is negative when
+        ``non_negative``.
+    """
+    pattern = NOTATIONS[notation]
+    cells = values.astype(str)
+    absent = cells.isin(frozenset(missing)) if missing is not None else pd.Series(False, index=cells.index)
+    dash = cells.eq(DASH) if dash_is_zero else pd.Series(False, index=cells.index)
+    bad = ~(cells.str.fullmatch(pattern) | absent | dash)
+    if bad.any():
+        line = bad.idxmax()
+        raise InputDataError(name, f"{cells[line]!r} is not a number (expected notation like "
+                                   f"{_EXAMPLES[notation]})", column=column, row=int(line))
+    normal = cells.where(~dash, "0").where(~absent, "nan")
+    if notation == "dutch":
+        normal = normal.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    numbers = normal.astype("float64")
+    infinite = ~absent & ~numbers.map(math.isfinite)
+    if infinite.any():
+        line = infinite.idxmax()
+        raise InputDataError(name, f"{cells[line]!r} is not a finite number", column=column, row=int(line))
+    if non_negative and (numbers < 0).any():
+        line = (numbers < 0).idxmax()
+        raise InputDataError(name, f"negative value {cells[line]} where only amounts >= 0 make sense",
+                             column=column, row=int(line))
+    return numbers.rename(column)
+
+
+def count_suppressed(frame: pd.DataFrame, columns: Iterable[str]) -> int:
+    """How many cells in ``columns`` CBS left empty or marked as suppressed."""
+    return int(sum(frame[c].isin(MISSING_TOKENS).sum() for c in columns))
+
+
+def _format_cell(value: object) -> str:
+    """One value as CBS writes it in an export: integers without '.0', missing as an empty cell."""
+    if value is None:
+        return ""
+    if isinstance(value, (str, bool)):
+        return str(value)
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(number):
+        return ""
+    if number.is_integer():
+        return str(int(number))
+    return repr(number)
+
+
+def write_export(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``frame`` like a StatLine CSV export: ``;``-separated, UTF-8 with BOM, no index.
+
+    The live CBS loader writes what it downloads in this form, so that :func:`read_table` reads
+    downloaded and exported tables alike.
+    """
+    with Path(path).open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";", lineterminator="\n")
+        writer.writerow([str(c) for c in frame.columns])
+        for row in frame.itertuples(index=False, name=None):
+            writer.writerow([_format_cell(v) for v in row])

@@ -1,0 +1,172 @@
+"""The executed notebooks in book/: in sync with their templates, clean, and guarded by nbval."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from jeugdzorg.book.runner import load_params, read_template, template_path
+from jeugdzorg.paths import BOOK_DIR, PROJECT_ROOT
+
+from tests.helpers import glued_values
+
+NOTEBOOKS = [f"{stem}.ipynb" for stem in load_params()["notebooks"]]
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _sources(notebook: dict) -> list[str]:
+    return ["".join(c["source"]) for c in notebook["cells"]
+            if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_executed_notebook_matches_its_template(name):
+    """Editing a template without rebuilding the book leaves a stale chapter: catch it."""
+    template = read_template(template_path(Path(name).stem))
+    assert _sources(_load(BOOK_DIR / name)) == [cell.source for cell in template.cells]
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_cells_have_stable_ids(name):
+    ids = [c["id"] for c in _load(BOOK_DIR / name)["cells"] if c["id"] != "injected-parameters"]
+    assert ids == [f"cell-{i:02d}" for i in range(len(ids))]
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_executed_notebook_has_outputs_and_no_errors_or_volatile_data(name):
+    notebook = _load(BOOK_DIR / name)
+    code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+    assert all(c["execution_count"] is not None for c in code)
+    outputs = [o for c in code for o in c["outputs"]]
+    assert outputs
+    assert not [o for o in outputs if o["output_type"] == "error"]
+    assert not [o for o in outputs if o.get("name") == "stderr"], "warnings leaked into the book"
+    text = json.dumps(notebook)
+    assert str(PROJECT_ROOT) not in text, "absolute path in a committed notebook"
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", text), "timestamp in a committed notebook"
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_every_figure_and_table_is_glued_with_a_caption(name):
+    notebook = _load(BOOK_DIR / name)
+    markdown = "\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown")
+    code = "\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "code")
+    for key in re.findall(r'publish\.figure\("(fig_\w+)"', code):
+        block = re.search(r"```\{glue:figure\} %s\n:name: (\S+)\n(?::\w+:.*\n)*\n(.+?)```" % key, markdown, re.S)
+        assert block, f"{key} is not shown with {{glue:figure}} and a name"
+        assert len(block[2].strip()) > 40, f"{key} has no real caption"
+    for key in re.findall(r'publish\.table\("(tbl_\w+)"', code):
+        assert re.search(r"````\{table\} .+\n:name: \S+\n\n```\{glue:md\} %s\n" % key, markdown), key
+    glued = set(glued_values(notebook))
+    for key in re.findall(r"\{glue:text\}`(\w+)", markdown):
+        assert key in glued, f"{key} is used in the text but never glued"
+
+
+def test_nbval_fails_when_a_committed_number_is_edited(tmp_path):
+    """The test of the test setup: tamper with one glued number and nbval must notice."""
+    notebook = _load(BOOK_DIR / "data_coverage.ipynb")
+    tampered = False
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            record = output.get("metadata", {}).get("scrapbook", {})
+            if record.get("name") == "n_realised_last":
+                key = record["mime_prefix"] + "text/plain"
+                output["data"][key] = str(int(output["data"][key]) + 1)
+                tampered = True
+    assert tampered, "the glued number to tamper with was not found"
+    target = tmp_path / "data_coverage.ipynb"
+    target.write_text(json.dumps(notebook), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-p", "no:cacheprovider",
+         "-q", str(target)], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 1, result.stdout[-2000:]
+    assert "1 failed" in result.stdout
+
+
+PASTED = re.compile(r"\{glue:text\}`([\w./]+\.ipynb)::(\w+)(?::[^`]*)?`")
+
+
+@pytest.mark.parametrize("page", ["conclusions.md", "samenvatting.md"])
+def test_summary_pages_paste_every_number_from_the_chapters(page):
+    """The conclusions and the Samenvatting compute nothing: each number is a chapter's glued value."""
+    text = (BOOK_DIR / page).read_text(encoding="utf-8")
+    pasted = PASTED.findall(text)
+    assert len(pasted) > 20
+    for notebook, key in pasted:
+        assert key in glued_values(_load(BOOK_DIR / notebook)), f"{page}: {notebook}::{key} is not glued"
+    assert "{glue:text}`" not in PASTED.sub("", text), f"{page} glues a value that is not from a chapter"
+
+
+def test_every_template_glues_through_the_precision_module():
+    """Stored numbers are rounded by kind: templates glue with jeugdzorg.book.publish, never myst_nb directly."""
+    for template in sorted(template_path("x").parent.glob("*.md")):
+        assert "myst_nb" not in template.read_text(encoding="utf-8"), template.name
+
+
+def test_rebuilding_reproduces_the_committed_notebooks_byte_for_byte(tmp_path):
+    """Same snapshot, code and parameters -> identical outputs, figures included (no volatile bytes)."""
+    from jeugdzorg.book.runner import execute_all
+
+    names = ["data_coverage.ipynb", "panel_models.ipynb"]
+    executed = execute_all(only=names, force=True, book_dir=tmp_path, progress=lambda _: None)
+    assert sorted(p.name for p in executed) == sorted(names)
+    for name in names:
+        assert (tmp_path / name).read_bytes() == (BOOK_DIR / name).read_bytes(), name
+
+
+def test_unchanged_notebooks_are_reused_and_changed_parameters_rerun(tmp_path):
+    import shutil
+
+    from jeugdzorg.book.runner import execute_all
+
+    from jeugdzorg.book.runner import planned_notebooks
+
+    for task in planned_notebooks():
+        (tmp_path / task.output).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(BOOK_DIR / task.output, tmp_path / task.output)
+    assert execute_all(book_dir=tmp_path, progress=lambda _: None) == []
+    rerun = execute_all({"first_year": 2020}, only=["trends"], book_dir=tmp_path, progress=lambda _: None)
+    assert [p.name for p in rerun] == ["trends.ipynb"]
+    assert execute_all({"first_year": 2020}, only=["trends"], book_dir=tmp_path, progress=lambda _: None) == []
+    assert glued_values(_load(tmp_path / "trends.ipynb"))["tr_first"] == "2020"
+
+
+def _fingerprints() -> dict[str, str]:
+    from jeugdzorg.book.runner import planned_notebooks
+
+    return {task.output: task.fingerprint() for task in planned_notebooks()}
+
+
+def _edited(relative: str) -> set[str]:
+    """The notebooks whose fingerprint changes when the package module ``relative`` is edited."""
+    from jeugdzorg.paths import PACKAGE_DIR
+
+    path = PACKAGE_DIR / relative
+    original = path.read_bytes()
+    before = _fingerprints()
+    try:
+        path.write_bytes(original + b"\n# an edit\n")
+        after = _fingerprints()
+    finally:
+        path.write_bytes(original)
+    return {name for name in before if before[name] != after[name]}
+
+
+def test_fingerprints_follow_the_imports_of_each_notebook():
+    """Which notebooks re-execute after an edit is found from the code, not from a hand-kept list."""
+    assert _edited("book/maps.py") == {"maps.ipynb"}  # a book-layer helper of one chapter
+    assert _edited("book/profile_text.py") == {t for t in _fingerprints() if t.startswith("profiles/")}
+    assert _edited("data/rawtext.py") == set(_fingerprints())  # every notebook reads the snapshot through it
+    assert _edited("cli.py") == set()  # the command line changes no output
+
+
+def test_fingerprint_of_a_notebook_is_stable():
+    assert _fingerprints() == _fingerprints()

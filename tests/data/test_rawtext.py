@@ -1,0 +1,184 @@
+"""The one raw-text reader and the period grammar: every problem names file, column and row."""
+
+from __future__ import annotations
+
+import ast
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from jeugdzorg.data.periods import Period, annual_rows, parse_period
+from jeugdzorg.data.rawtext import parse_numbers, read_table
+from jeugdzorg.errors import InputDataError
+from jeugdzorg.paths import PACKAGE_DIR
+
+HEADER = "\ufeffID;Regio;Perioden;GerealiseerdeKosten_2\n"
+REQUIRED = ["Regio", "Perioden", "GerealiseerdeKosten_2"]
+
+
+def write(tmp_path, text: str, encoding: str = "utf-8"):
+    path = tmp_path / "t.csv"
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def read(path):
+    return read_table(path, "t.csv", ";", REQUIRED)
+
+
+@pytest.mark.parametrize("label, expected", [
+    ("2019", Period(2019, "year")),
+    ("2019JJ00", Period(2019, "year")),
+    ("2022*", Period(2022, "year", provisional=True)),
+    ("2022**", Period(2022, "year", provisional=True)),
+    ("2022 voorlopig", Period(2022, "year", provisional=True)),
+    ("2022 (nader voorlopig)", Period(2022, "year", provisional=True)),
+    ("2021 definitief", Period(2021, "year")),
+    ("1e halfjaar 2017", Period(2017, "half-year", 1)),
+    ("2017 2e halfjaar", Period(2017, "half-year", 2)),
+    ("2021HJ02", Period(2021, "half-year", 2)),
+    ("3e kwartaal 2015", Period(2015, "quarter", 3)),
+    ("2015 4e kwartaal", Period(2015, "quarter", 4)),
+    ("2015KW04", Period(2015, "quarter", 4)),
+    ("2015MM03", Period(2015, "month", 3)),
+    ("maart 2015", Period(2015, "month", 3)),
+    ("2015 december", Period(2015, "month", 12)),
+    ("1 januari 2019", Period(2019, "reference date", 1)),
+    ("31-12-2018", Period(2018, "reference date", 12)),
+])
+def test_period_labels_are_parsed(label, expected):
+    assert parse_period(label, "f.csv", "Perioden", 7) == expected
+
+
+@pytest.mark.parametrize("label", ["najaar 2019", "Q2 2018", "2019-2020", "2019JJ01", "5e kwartaal 2019",
+                                   "32 december 2019", "H2 2016", "voorlopig"])
+def test_unknown_period_label_names_file_column_row_and_value(label):
+    with pytest.raises(InputDataError) as err:
+        parse_period(label, "f.csv", "Perioden", 7)
+    assert (err.value.file, err.value.column, err.value.row) == ("f.csv", "Perioden", 7)
+    assert repr(label) in str(err.value)
+
+
+def test_reads_rows_with_line_numbers_and_keeps_suppressed_cells_missing(tmp_path):
+    path = write(tmp_path, HEADER + "0;Aa en Hunze;2019;123\n1;Aalsmeer;2019;.\n2;Aalten;2019;\n")
+    frame = read(path)
+    assert list(frame.index) == [2, 3, 4]
+    values = parse_numbers(frame["GerealiseerdeKosten_2"], "t.csv", "GerealiseerdeKosten_2")
+    assert values[2] == 123 and math.isnan(values[3]) and math.isnan(values[4])
+
+
+@pytest.mark.parametrize("text", [
+    HEADER + "0;Aalsmeer;2019;1\n",                       # BOM and LF
+    HEADER.lstrip("\ufeff") + "0;Aalsmeer;2019;1\n",      # no BOM
+    (HEADER + "0;Aalsmeer;2019;1\n").replace("\n", "\r\n"),  # CRLF
+    HEADER + '0;"Aalsmeer";"2019";"1"\n',                 # quoted cells
+])
+def test_legitimate_variation_reads_the_same(tmp_path, text):
+    frame = read(write(tmp_path, text))
+    assert frame.loc[2, "Regio"] == "Aalsmeer" and frame.loc[2, "GerealiseerdeKosten_2"] == "1"
+
+
+def test_truncated_file_is_reported_with_its_last_row(tmp_path):
+    path = write(tmp_path, HEADER + "0;Aa en Hunze;2019;123\n1;Aalsmeer;20")
+    with pytest.raises(InputDataError, match="truncated") as err:
+        read(path)
+    assert err.value.row == 3
+
+
+def test_missing_column_is_named_with_the_unexpected_ones(tmp_path):
+    path = write(tmp_path, "ID;Regio;Perioden;RealisedCost\n0;Aalsmeer;2019;1\n")
+    with pytest.raises(InputDataError) as err:
+        read(path)
+    assert err.value.column == "GerealiseerdeKosten_2"
+    assert "RealisedCost" in str(err.value)
+
+
+def test_wrong_separator_is_recognised(tmp_path):
+    path = write(tmp_path, "ID,Regio,Perioden,GerealiseerdeKosten_2\n0,Aalsmeer,2019,1\n")
+    with pytest.raises(InputDataError, match="','-separated"):
+        read(path)
+
+
+def test_wrong_encoding_names_the_row(tmp_path):
+    path = write(tmp_path, "ID;Regio;Perioden;GerealiseerdeKosten_2\n0;Aalsmeer;2019;1\n1;Súdwest-Fryslân;2019;2\n",
+                 encoding="latin-1")
+    with pytest.raises(InputDataError, match="UTF-8") as err:
+        read(path)
+    assert err.value.row == 3
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(InputDataError, match="not found") as err:
+        read_table(tmp_path / "absent.csv", "cbs/absent.csv")
+    assert err.value.file == "cbs/absent.csv"
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", HEADER])
+def test_empty_file_or_header_only_is_an_error(tmp_path, text):
+    with pytest.raises(InputDataError, match="empty|no data rows"):
+        read(write(tmp_path, text))
+
+
+@pytest.mark.parametrize("cell, message", [("12,5", "not a number"), ("abc", "not a number"),
+                                           ("-3", "negative"), ("1_000", "not a number")])
+def test_bad_amounts_name_column_and_row(tmp_path, cell, message):
+    path = write(tmp_path, HEADER + "0;Aa en Hunze;2019;1\n1;Aalsmeer;2019;" + cell + "\n")
+    frame = read(path)
+    with pytest.raises(InputDataError, match=message) as err:
+        parse_numbers(frame["GerealiseerdeKosten_2"], "t.csv", "GerealiseerdeKosten_2", non_negative=True)
+    assert (err.value.column, err.value.row) == ("GerealiseerdeKosten_2", 3)
+
+
+@pytest.mark.parametrize("cell, value", [("2.570,78", 2570.78), ("4379,381022", 4379.381022), ("315.018", 315018.0),
+                                         ("1,94044E+11", 1.94044e11), ("-25,93", -25.93), ("0", 0.0)])
+def test_dutch_notation(cell, value):
+    parsed = parse_numbers(pd.Series([cell], index=[2]), "f.csv", "c", notation="dutch", missing=None)
+    assert parsed[2] == pytest.approx(value)
+
+
+@pytest.mark.parametrize("cell", ["1.5", "1,234.5", "2.57", ""])
+def test_dutch_notation_refuses_what_it_would_misread(cell):
+    with pytest.raises(InputDataError, match="not a number"):
+        parse_numbers(pd.Series([cell], index=[2]), "f.csv", "c", notation="dutch", missing=None)
+
+
+def test_annual_rows_drop_parts_of_years_but_parse_every_label(tmp_path):
+    path = write(tmp_path, HEADER + "0;A;1e halfjaar 2018;1\n1;A;2018;2\n2;A;2e kwartaal 2018;3\n3;A;2019*;4\n")
+    frame = annual_rows(read(path), "t.csv")
+    assert list(frame["year"]) == [2018, 2019] and list(frame.index) == [3, 5]
+    assert list(frame["provisional"]) == [False, True]
+    assert frame.attrs["skipped"] == {"half-year": 1, "quarter": 1}
+    bad = write(tmp_path, HEADER + "0;A;2018;1\n1;A;Q2 2018;2\n")
+    with pytest.raises(InputDataError, match="Q2 2018"):
+        annual_rows(read(bad), "t.csv")
+
+
+def _calls(tree: ast.AST) -> set[str]:
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name == "csv"}
+        elif isinstance(node, ast.ImportFrom) and node.module == "csv":
+            found.add("csv")
+        elif isinstance(node, ast.Attribute) and node.attr == "read_csv":
+            found.add("read_csv")
+    return found
+
+
+def test_only_the_raw_text_module_reads_delimited_files():
+    """One reader for raw files: no other module runs ``csv`` or ``pd.read_csv`` (the registry reads the
+    project's own snapshot back, which is not a raw file)."""
+    allowed = {"data/rawtext.py": {"csv"}, "data/registry.py": {"read_csv"}}
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        relative = str(path.relative_to(PACKAGE_DIR))
+        used = _calls(ast.parse(path.read_text(encoding="utf-8")))
+        assert used <= allowed.get(relative, set()), f"{relative} uses {sorted(used)} on files"
+
+
+def test_the_guard_itself_catches_a_reader(tmp_path):
+    assert _calls(ast.parse("import pandas as pd\nframe = pd.read_csv('x.csv')")) == {"read_csv"}
+    assert _calls(ast.parse("import csv")) == {"csv"}
+    assert Path(__file__).name  # the guard is not vacuous: rawtext itself imports csv
+    assert "csv" in _calls(ast.parse((PACKAGE_DIR / "data" / "rawtext.py").read_text(encoding="utf-8")))
