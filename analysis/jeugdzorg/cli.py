@@ -21,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+from .data.snapshot import OPTIONAL_PARTS
 from .errors import InputDataError
 from .paths import BOOK_DIR, PROJECT_ROOT, data_dir, default_raw_dir
 
@@ -29,9 +30,9 @@ def _log(message: str) -> None:
     print(message, flush=True)
 
 
-def ensure_snapshot(raw_dir: Path, *, force: bool = False) -> None:
+def ensure_snapshot(raw_dir: Path, *, force: bool = False, without: tuple[str, ...] = ()) -> None:
     """Re-import ``data/`` when it is missing or older than its raw inputs (by content hash)."""
-    from .data.snapshot import import_raw, read_manifest, staleness, write_snapshot
+    from .data.snapshot import check_inputs_present, import_raw, read_manifest, staleness, write_snapshot
 
     target = data_dir()
     if not raw_dir.is_dir():
@@ -40,27 +41,36 @@ def ensure_snapshot(raw_dir: Path, *, force: bool = False) -> None:
                              "pass --raw-dir DIR")
         _log(f"==> Raw directory {raw_dir} not found: using the committed snapshot in data/")
         return
-    reason = "forced" if force else staleness(raw_dir, target)
+    without = frozenset(without)
+    reason = "forced" if force else staleness(raw_dir, target, without)
     if reason is None:
         _log("==> Data snapshot is current (sha256 of every raw input matches data/MANIFEST.yml)")
         return
     _log(f"==> Importing raw data from {raw_dir} ({reason}) ...")
     start = time.perf_counter()
-    snapshot = import_raw(raw_dir)
+    check_inputs_present(raw_dir, read_manifest(target), without)
+    snapshot = import_raw(raw_dir, without)
     write_snapshot(snapshot, raw_dir, target)
     rows = ", ".join(f"{name} {len(frame):,}" for name, frame in snapshot.tables.items())
     _log(f"==> Snapshot written to data/ in {time.perf_counter() - start:.1f} s ({rows} rows)")
+    for record in snapshot.inputs:
+        if "not used" in record.periods:
+            _log(f"    notice: {record.file}: {record.periods.split('; ', 1)[-1].rstrip(')')}")
+    flags = snapshot.tables["input_flags"]["rule"].value_counts()
+    if not flags.empty:
+        _log("    flagged as implausible (kept, listed in data/input_flags.csv): "
+             + ", ".join(f"{rule} {n}" for rule, n in flags.sort_index().items()))
+    for part in sorted(without):
+        _log(f"    built without {part}: the book says what is missing")
 
 
 def cmd_book(args: argparse.Namespace) -> int:
-    from .book.runner import build_html, execute_all, parse_overrides
+    from .book.runner import build_book, parse_overrides
 
-    ensure_snapshot(args.raw_dir, force=args.reimport)
+    ensure_snapshot(args.raw_dir, force=args.reimport, without=tuple(args.without))
     overrides = parse_overrides(args.param)
-    _log("==> Executing notebooks (changed ones only; --force for all)")
-    execute_all(overrides, only=args.only, force=args.force, jobs=args.jobs)
-    _log("==> Building the book")
-    index = build_html(force=args.force)
+    _log("==> Executing notebooks (changed ones only; --force for all) and building the book")
+    index = build_book(overrides, only=args.only, force=args.force, jobs=args.jobs)
     _log(f"==> Done. Open {index}")
     return 0
 
@@ -82,12 +92,12 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    ensure_snapshot(args.raw_dir, force=True)
+    ensure_snapshot(args.raw_dir, force=True, without=tuple(args.without))
     return 0
 
 
 def cmd_profile(args: argparse.Namespace) -> int:
-    from .book.runner import build_html, execute_notebook, parse_overrides, profile_task
+    from .book.runner import build_book, parse_overrides, profile_task
     from .data.names import UnknownMunicipalityError, resolve_query
     from .data.snapshot import load_snapshot
 
@@ -99,19 +109,18 @@ def cmd_profile(args: argparse.Namespace) -> int:
         return 2
     _log(f"==> Profile of {name} ({code})")
     task = profile_task(code, parse_overrides(args.param))
-    target = BOOK_DIR / task.output  # in the book: the table of contents globs profiles/
-    execute_notebook(task.template, task.parameters, target, task.fingerprint())
-    _log(f"==> {target.relative_to(PROJECT_ROOT)} written")
-    index = build_html()
+    # The profile joins the book (the table of contents globs profiles/), whole or not at all.
+    index = build_book(only=[], extra=[task])
+    _log(f"==> {(BOOK_DIR / task.output).relative_to(PROJECT_ROOT)} written")
     page = index.parent / "book" / "profiles" / f"{code}.html"
     _log(f"==> Done. Open {page}")
     return 0
 
 
 def cmd_html(args: argparse.Namespace) -> int:
-    from .book.runner import build_html
+    from .book.runner import build_book
 
-    index = build_html(strict=args.strict)
+    index = build_book(execute=False, force=True, strict=args.strict)
     _log(f"==> Done. Open {index}")
     return 0
 
@@ -153,6 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument("--only", action="append", metavar="NOTEBOOK",
                       help="execute only this notebook (repeatable); the others keep their outputs")
     book.add_argument("--reimport", action="store_true", help="re-import the snapshot even if current")
+    book.add_argument("--without", action="append", default=[], metavar="PART", choices=sorted(OPTIONAL_PARTS),
+                      help="build without an optional part of the raw data (iv3, gemeentefonds, boundaries); "
+                           "the book says what is missing")
     book.add_argument("--force", action="store_true",
                       help="execute every notebook and rebuild the HTML even if nothing changed")
     book.add_argument("--jobs", type=int, default=2, help="notebooks executed in parallel (default 2)")
@@ -160,6 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser("import", help="rebuild data/ from the raw extracts")
     imp.add_argument("--raw-dir", type=Path, default=None, help=raw_help)
+    imp.add_argument("--without", action="append", default=[], metavar="PART", choices=sorted(OPTIONAL_PARTS),
+                     help="import without an optional part (iv3, gemeentefonds, boundaries)")
     imp.set_defaults(func=cmd_import)
 
     fetch = sub.add_parser("fetch", help="download the CBS tables from the CBS open-data API, then import")

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from jeugdzorg.book.runner import load_params, read_template, template_path
+from jeugdzorg.book.runner import chapters, read_template, template_path
 from jeugdzorg.paths import BOOK_DIR, PROJECT_ROOT
 
 from tests.helpers import glued_values
 
-NOTEBOOKS = [f"{stem}.ipynb" for stem in load_params()["notebooks"]]
+NOTEBOOKS = [f"{stem}.ipynb" for stem in chapters()]
 
 
 def _load(path: Path) -> dict:

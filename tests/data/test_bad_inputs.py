@@ -26,7 +26,7 @@ CASES = {
     "renamed_column.csv": ("GerealiseerdeKostenTotaal_2", "GerealiseerdeKosten_2", 1),
     "duplicate_row.csv": ("duplicate rows", "Regio", 5),
     "unknown_municipality.csv": ("unknown municipality 'Aalsmeerr'", "Regio", 3),
-    "non_numeric.csv": ("'4.404,0' is not a number", "GerealiseerdeKosten_2", 4),
+    "non_numeric.csv": ("'4.404,0' is written with a decimal comma", "GerealiseerdeKosten_2", 4),
     "negative_cost.csv": ("negative value -6450.0", "GerealiseerdeKosten_2", 2),
     "empty.csv": ("empty", None, None),
     "unknown_period.csv": ("unknown period label 'najaar 2022'", "Perioden", 3),

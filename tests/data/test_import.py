@@ -114,7 +114,7 @@ def _replace_first_data_line(text: str, pattern: str, replacement: str) -> str:
     (lambda t: t.replace("GerealiseerdeKosten_2", "GerealiseerdeKosten_9"), "GerealiseerdeKosten_2",
      "missing column"),
     (lambda t: _replace_first_data_line(t, r"^(\d+;JZ Totaal jeugdzorg;Groningen \(gemeente\);2019;[\d.]+;)63594.0",
-                                        r"\g<1>63.594,0"), "GerealiseerdeKosten_2", "not a number"),
+                                        r"\g<1>63.594,0"), "GerealiseerdeKosten_2", "decimal comma"),
     (lambda t: _replace_first_data_line(t, r"^(\d+;JZ Totaal jeugdzorg;Groningen \(gemeente\);2019;[\d.]+;)63594.0",
                                         r"\g<1>-63594"), "GerealiseerdeKosten_2", "negative"),
     (lambda t: t.replace("JZ Totaal jeugdzorg;Aa en Hunze;2019;", "JZ Totaal jeugdzorg;Aa en Hunze;2020;"),

@@ -45,6 +45,10 @@ class Specification:
         GM codes left out (e.g. :data:`jeugdzorg.panel.G4`).
     trim
         Drop this share of the lowest and of the highest outcomes in each year.
+    carry_drivers_forward
+        Fill a driver that a year's gemeentefonds edition lacks with the municipality's value of the
+        latest edition that has it.  Off by default: the models then stop at the last year whose
+        drivers are complete.
     """
 
     outcome: str = "log_cost_per_youth"
@@ -58,6 +62,7 @@ class Specification:
     balanced: bool = False
     exclude: tuple[str, ...] = ()
     trim: float = 0.0
+    carry_drivers_forward: bool = False
 
 
 @dataclass
@@ -71,6 +76,7 @@ class Estimates:
     within_drivers: list[str]
     fits: models.ModelFits
     mundlak: models.MundlakResult | None = field(default=None)
+    incomplete_years: dict[int, list[str]] = field(default_factory=dict)
 
     @property
     def years(self) -> tuple[int, int]:
@@ -91,19 +97,26 @@ def resolve(tables: dict[str, pd.DataFrame], spec: Specification) -> Specificati
                    boundary_year=spec.boundary_year or P.default_boundary_year(tables))
 
 
-def estimation_data(tables: dict[str, pd.DataFrame], spec: Specification) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The panel and the estimation sample of a resolved specification."""
+def estimation_data(tables: dict[str, pd.DataFrame], spec: Specification
+                    ) -> tuple[pd.DataFrame, pd.DataFrame, dict[int, list[str]]]:
+    """The panel, the estimation sample of a resolved specification, and the cost years left out
+    because their drivers are incomplete (year -> the drivers missing)."""
     drivers = list(P.DRIVER_SETS[spec.driver_set])
     panel = P.build_panel(tables, boundary_year=spec.boundary_year, first_year=spec.first_year,
                           last_year=spec.last_year, driver_lag=spec.driver_lag)
-    sample = P.estimation_sample(panel, spec.outcome, drivers)
+    if spec.carry_drivers_forward:
+        panel = P.carry_forward(panel, drivers)
+    candidates = panel[P.plausible_cost(panel)]
+    incomplete = P.missing_by_year(candidates, drivers)
+    years = panel.index.get_level_values("year")
+    sample = P.estimation_sample(panel[~years.isin(list(incomplete))], spec.outcome, drivers)
     if spec.exclude:
         sample = sample[~sample.index.get_level_values("gm_code").isin(spec.exclude)]
     if spec.trim:
         sample = P.trim_outcome(sample, spec.outcome, spec.trim)
     if spec.balanced:
         sample = P.balanced(sample)
-    return panel, sample
+    return panel, sample, incomplete
 
 
 def estimate(tables: dict[str, pd.DataFrame], spec: Specification = Specification(), *,
@@ -116,7 +129,7 @@ def estimate(tables: dict[str, pd.DataFrame], spec: Specification = Specificatio
     source or move too little for a within estimate.
     """
     spec = resolve(tables, spec)
-    panel, sample = estimation_data(tables, spec)
+    panel, sample, incomplete = estimation_data(tables, spec)
     drivers = list(P.DRIVER_SETS[spec.driver_set])
     within = P.time_varying(sample, drivers)
     cluster = P.CLUSTERS[spec.cluster]
@@ -129,7 +142,7 @@ def estimate(tables: dict[str, pd.DataFrame], spec: Specification = Specificatio
     }
     test = (models.mundlak_test(sample, spec.outcome, drivers, cluster=cluster, time_varying=within)
             if mundlak else None)
-    return Estimates(spec, panel, sample, drivers, within, fits, test)
+    return Estimates(spec, panel, sample, drivers, within, fits, test, incomplete)
 
 
 def robustness_variants(spec: Specification, alternative_boundary_year: int) -> dict[str, Specification]:

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from linearmodels.panel import BetweenOLS, FirstDifferenceOLS, PanelOLS, RandomEffects, compare
+from linearmodels.panel import BetweenOLS, FirstDifferenceOLS, PanelOLS, RandomEffects
 from linearmodels.panel.data import PanelData
 from linearmodels.panel.results import PanelResults
 from linearmodels.panel.utility import AbsorbingEffectWarning
@@ -47,11 +47,6 @@ _ABSORBED_TOLERANCE = 1e-8
 # Estimators that remove the entity effect by a transformation, so that linearmodels does not list
 # it in ``included_effects``; the table still has to say "Entity effects: Yes".
 _ENTITY_REMOVED = (FirstDifferenceOLS,)
-
-STAR_LEVELS: tuple[tuple[float, str], ...] = ((0.01, "***"), (0.05, "**"), (0.10, "*"))
-
-TABLE_STATISTICS: tuple[str, ...] = ("N", "Entities", "Time periods", "Clusters", "R² within",
-                                     "R² between", "R² overall", "Entity effects", "Time effects")
 
 
 @dataclass(frozen=True)
@@ -158,9 +153,14 @@ class MundlakResult:
     statistic: float
     df: int
     pvalue: float
-    conclusion: str
+    alpha: float
     result: Any = field(repr=False)
     excluded: tuple[str, ...] = ()
+
+    @property
+    def rejects(self) -> bool:
+        """Whether the test rejects random effects (in favour of fixed effects) at ``alpha``."""
+        return self.pvalue < self.alpha
 
 
 # --------------------------------------------------------------------------------------- data
@@ -368,68 +368,6 @@ def fit_models(panel: pd.DataFrame, outcome: str, drivers: Sequence[str], *, clu
 # ------------------------------------------------------------------------------------ summaries
 
 
-def _number(value: float, digits: int) -> str:
-    if value is None or not math.isfinite(value):
-        return "–"
-    text = f"{value:.{digits}f}"
-    # "-0.000" would suggest a sign that the rounded number does not have.
-    return text[1:] if text.startswith("-") and float(text) == 0 else text
-
-
-def _stars(pvalue: float) -> str:
-    return next((stars for level, stars in STAR_LEVELS if pvalue < level), "")
-
-
-def comparison_table(fits: Mapping[str, ModelFit], drivers: Sequence[str], *,
-                     digits: int = 3) -> pd.DataFrame:
-    """The models side by side, as strings ready to print.
-
-    Rows, in this order: for each driver its coefficient with stars (``*`` p < 0.10, ``**`` p < 0.05,
-    ``***`` p < 0.01) and, in the row ``"<driver> (s.e.)"``, its standard error in parentheses; then
-    ``N`` (observations the estimator used), ``Entities``, ``Time periods`` (observations per entity,
-    ``"min-max"`` if they differ), ``Clusters``, ``R² within``, ``R² between``, ``R² overall``,
-    ``Entity effects`` and ``Time effects`` (``Yes``/``No``; year dummies count as time effects,
-    differencing as entity effects).  Estimates, standard errors and p-values come from
-    :func:`linearmodels.panel.compare`.
-
-    A driver that a model dropped reads ``absorbed``; ``–`` marks a statistic that is not
-    available or not applicable.  The output depends only on the estimates, so equal inputs give
-    equal tables.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One column per model (in the order of ``fits``), all cells ``str``.
-    """
-    compared = compare({name: fit.result for name, fit in fits.items()}, precision="std_errors")
-    params, errors, pvalues = compared.params, compared.std_errors, compared.pvalues
-    rows = [label for d in drivers for label in (d, f"{d} (s.e.)")] + list(TABLE_STATISTICS)
-    cells: dict[str, dict[str, str]] = {}
-    for name, fit in fits.items():
-        column = dict.fromkeys(rows, "")
-        for driver in drivers:
-            if driver in fit.params.index:
-                column[driver] = (_number(params.at[driver, name], digits)
-                                  + _stars(float(pvalues.at[driver, name])))
-                column[f"{driver} (s.e.)"] = f"({_number(errors.at[driver, name], digits)})"
-            elif driver in fit.absorbed:
-                column[driver] = "absorbed"
-        low, high = fit.periods_per_entity
-        column.update({
-            "N": str(fit.nobs),
-            "Entities": str(fit.entities),
-            "Time periods": str(low) if low == high else f"{low}-{high}",
-            "Clusters": "–" if fit.n_clusters is None else str(fit.n_clusters),
-            "R² within": _number(fit.r2_within, digits),
-            "R² between": _number(fit.r2_between, digits),
-            "R² overall": _number(fit.r2_overall, digits),
-            "Entity effects": "Yes" if fit.entity_effects else "No",
-            "Time effects": "Yes" if fit.time_effects else "No",
-        })
-        cells[name] = column
-    return pd.DataFrame(cells, index=pd.Index(rows), columns=list(fits), dtype=object)
-
-
 def coefficients(fits: Mapping[str, ModelFit], drivers: Sequence[str],
                  level: float = 0.95) -> pd.DataFrame:
     """The drivers' estimates of every model in long format, for coefficient plots.
@@ -457,10 +395,6 @@ def coefficients(fits: Mapping[str, ModelFit], drivers: Sequence[str],
 
 
 # ---------------------------------------------------------------------------------- Mundlak test
-
-
-def _format_p(pvalue: float) -> str:
-    return "p<0.001" if pvalue < 0.001 else f"p={pvalue:.3f}"
 
 
 def mundlak_test(panel: pd.DataFrame, outcome: str, drivers: Sequence[str], *, cluster: str = "entity",
@@ -495,7 +429,7 @@ def mundlak_test(panel: pd.DataFrame, outcome: str, drivers: Sequence[str], *, c
     Returns
     -------
     MundlakResult
-        ``statistic`` (chi-squared), ``df``, ``pvalue``, a one-sentence ``conclusion``, the fitted
+        ``statistic`` (chi-squared), ``df``, ``pvalue``, ``alpha`` (and ``rejects``), the fitted
         random-effects ``result`` and the ``excluded`` drivers.
     """
     drivers = list(drivers)
@@ -524,16 +458,7 @@ def mundlak_test(panel: pd.DataFrame, outcome: str, drivers: Sequence[str], *, c
     for row, column in enumerate(means.columns):
         restriction[row, names.index(column)] = 1.0
     wald = result.wald_test(restriction=restriction)
-    statistic, df, pvalue = float(wald.stat), int(wald.df), float(wald.pval)
-    numbers = f"chi2={statistic:.2f}, df={df}, {_format_p(pvalue)}"
-    level = f"{100 * alpha:g}%"
-    if pvalue < alpha:
-        conclusion = (f"Reject RE in favour of FE at {level}: entity means are jointly significant "
-                      f"({numbers}).")
-    else:
-        conclusion = (f"Do not reject RE at {level}: entity means are not jointly significant "
-                      f"({numbers}).")
-    return MundlakResult(statistic, df, pvalue, conclusion, result, excluded)
+    return MundlakResult(float(wald.stat), int(wald.df), float(wald.pval), alpha, result, excluded)
 
 
 # ------------------------------------------------------------------------- variance decomposition

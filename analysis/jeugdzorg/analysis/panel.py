@@ -278,6 +278,39 @@ def plausible_cost(panel: pd.DataFrame, bounds: tuple[float, float] = PLAUSIBLE_
     return ratio.between(*bounds)
 
 
+#: A year counts as complete for a set of columns when at least this share of its municipality-years
+#: with a realised cost has every one of them (the gemeentefonds may publish an edition with some
+#: criteria missing, and a new cost year may precede the edition that carries its drivers).
+COMPLETE_SHARE = 0.9
+
+
+def coverage_by_year(panel: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Per year, the share of municipality-years with a realised cost that have each column."""
+    reported = panel[panel["realised_keur"].notna()]
+    return reported[columns].notna().groupby(level="year").mean()
+
+
+def complete_years(panel: pd.DataFrame, columns: list[str], share: float = COMPLETE_SHARE) -> list[int]:
+    """Years in which every one of ``columns`` is available for at least ``share`` of the
+    municipality-years with a realised cost."""
+    coverage = coverage_by_year(panel, columns)
+    return [int(year) for year in coverage.index if bool((coverage.loc[year] >= share).all())]
+
+
+def missing_by_year(panel: pd.DataFrame, columns: list[str], share: float = COMPLETE_SHARE) -> dict[int, list[str]]:
+    """For each incomplete year, the columns available for fewer than ``share`` of its municipalities."""
+    coverage = coverage_by_year(panel, columns)
+    return {int(year): [c for c in columns if coverage.at[year, c] < share]
+            for year in coverage.index if bool((coverage.loc[year] < share).any())}
+
+
+def carry_forward(panel: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``panel`` with each missing value of ``columns`` filled by the municipality's latest earlier one."""
+    out = panel.copy()
+    out[columns] = out.sort_index().groupby(level="gm_code")[columns].ffill()
+    return out
+
+
 def estimation_sample(panel: pd.DataFrame, outcome: str, drivers: list[str]) -> pd.DataFrame:
     """Rows with a plausible cost, the outcome and every driver present (what every model uses)."""
     return panel[plausible_cost(panel)].dropna(subset=[outcome, *drivers])
@@ -353,8 +386,9 @@ class CrossSection:
 
 def latest_cross_section(tables: dict[str, pd.DataFrame], outcome: str, drivers: list[str], *,
                          boundary_year: int | None = None, last_year: int | None = None) -> CrossSection:
-    """The estimation sample of the latest cost year (or ``last_year``), in ``boundary_year`` boundaries."""
+    """The estimation sample of the latest cost year whose drivers are complete (up to ``last_year``),
+    in ``boundary_year`` boundaries."""
     panel = build_panel(tables, boundary_year=boundary_year or default_boundary_year(tables), last_year=last_year)
-    year = int(panel.index.get_level_values("year").max())
+    year = complete_years(panel[plausible_cost(panel)], list(drivers))[-1]
     return CrossSection(year, outcome, list(drivers),
                         estimation_sample(panel, outcome, drivers).xs(year, level="year"))

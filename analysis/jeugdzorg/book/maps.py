@@ -317,3 +317,11 @@ def _align(boundaries: geopandas.GeoDataFrame, values: pd.Series) -> np.ndarray:
     if not np.isfinite(aligned).any():
         raise ValueError("no municipality has a value: nothing to map")
     return aligned
+
+
+def map_drawer(boundaries: geopandas.GeoDataFrame, column: str, **options):
+    """A draw function for :func:`jeugdzorg.book.publish.figure`: the choropleth of ``column`` of the
+    figure's (rounded) data, which has one row per municipality and a ``gm_code`` column."""
+    def draw(data: pd.DataFrame) -> Figure:
+        return choropleth(boundaries, data.set_index("gm_code")[column], **options)
+    return draw

@@ -85,6 +85,33 @@ KINDS: dict[str, Precision] = {
 }
 
 
+#: Significant digits kept before a number is rounded for display.  Machine arithmetic differs
+#: across CPUs (and BLAS kernels) in the last two or three of the 16 digits a double carries; a value
+#: that sits exactly on a rounding boundary (9.375 to two decimals, which ratios of counts produce
+#: often) would otherwise round differently on another machine.
+STABLE_DIGITS = 12
+
+
+def stable(value: float) -> float:
+    """``value`` with the last digits of machine noise removed (12 significant digits)."""
+    if value == 0 or not math.isfinite(value):
+        return value
+    return float(f"{value:.{STABLE_DIGITS}g}")
+
+
+def fmt(value: float, spec: str) -> str:
+    """``format(value, spec)`` of the stable value, so the text is the same on any machine."""
+    return format(stable(float(value)), spec)
+
+
+def upper_bound(value: float, floor: float = 1e-12) -> float:
+    """The smallest power of ten at or above ``value`` (and at least ``floor``): how a difference
+    that is machine noise is stored -- "below 1e-12" is the same on every CPU, 1.9e-15 is not."""
+    if not math.isfinite(value):
+        return value
+    return max(floor, 10.0 ** math.ceil(math.log10(value))) if value > 0 else floor
+
+
 def _round_significant(value: float, digits: int) -> float:
     if value == 0 or not math.isfinite(value):
         return value
@@ -104,7 +131,7 @@ def rounded(value, kind: str):
         return np.vectorize(lambda v: rounded(v, kind), otypes=[object])(value)
     if value is None or isinstance(value, (str, bool)):
         return value
-    number = float(value)
+    number = stable(float(value))
     if not math.isfinite(number):
         return number
     if precision.significant is not None:

@@ -2,7 +2,8 @@
 :func:`jeugdzorg.analysis.profiles.profile_tables`.
 
 Each ``*_section`` function returns the values one section of the page glues (``pf_*`` keys:
-formatted text or whole numbers), its table and its figure; the template only glues them.  A figure
+formatted text or whole numbers), its table and its figure (data, precision kinds, draw function for
+:func:`jeugdzorg.book.publish.figure`); the template only glues them.  A figure
 that is missing for a municipality reads "not available" in the text and is left empty in tables.
 """
 
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -17,7 +20,7 @@ import pandas as pd
 
 from ..analysis import panel as P
 from ..data.iv3 import CATEGORIES, WITH_RESIDENCE
-from . import figures
+from . import charts, precision
 
 #: Urbanity classes of the register (CBS "stedelijkheid", by address density).
 URBANITY_LABELS = {1: "very strongly urban", 2: "strongly urban", 3: "moderately urban",
@@ -26,6 +29,8 @@ URBANITY_LABELS = {1: "very strongly urban", 2: "strongly urban", 3: "moderately
 NOT_AVAILABLE = "not available"
 
 Values = dict[str, Any]
+#: A figure to glue: its data, the precision kind of each number, and the function that draws it.
+Figure = tuple[pd.DataFrame, dict[str, str], Callable[[pd.DataFrame], Any]]
 
 
 def size_class_label(size_class: str) -> str:
@@ -56,7 +61,7 @@ def fmt(value: object, spec: str = ",.0f", *, prefix: str = "", suffix: str = ""
         return f"{prefix}{value}{suffix}"
     if math.isnan(number):
         return missing
-    return f"{prefix}{format(number, spec)}{suffix}"
+    return f"{prefix}{precision.fmt(number, spec)}{suffix}"
 
 
 def compare(value: float, spec: str = ".1f", *, prefix: str = "", suffix: str = "%", above: str = "above",
@@ -69,7 +74,7 @@ def compare(value: float, spec: str = ".1f", *, prefix: str = "", suffix: str = 
     """
     if value is None or not np.isfinite(value):
         return "not comparable", "with"
-    return f"{prefix}{format(abs(float(value)), spec)}{suffix}", above if value >= 0 else below
+    return f"{prefix}{precision.fmt(abs(float(value)), spec)}{suffix}", above if value >= 0 else below
 
 
 # --------------------------------------------------------------------------------------------
@@ -89,7 +94,7 @@ def header_section(profile: dict, name: str) -> Values:
     }
 
 
-def cost_section(profile: dict, name: str) -> tuple[Values, Any]:
+def cost_section(profile: dict, name: str) -> tuple[Values, Figure]:
     """Cost per young inhabitant: the latest plausible year against the national median, and a figure."""
     summary, trend = profile["summary"], profile["cost_trend"]
     usable = trend[trend["plausible"]]
@@ -121,25 +126,11 @@ def cost_section(profile: dict, name: str) -> tuple[Values, Any]:
         "pf_trend_note": " ".join(notes),
     }
 
-    fig, ax = figures.new_figure()
-    years = list(trend.index)
-    ax.fill_between(years, trend["national_p25"], trend["national_p75"], color=figures.PALETTE[4], alpha=0.15,
-                    linewidth=0, label="Middle half of municipalities")
-    ax.plot(years, trend["national_median"], color=figures.PALETTE[4], marker="s", label="National median")
-    ax.plot(years, trend["cost_per_youth"].where(trend["plausible"]), color=figures.PALETTE[0], marker="o",
-            linewidth=2, label=name)
-    if odd_years:
-        ax.plot(odd_years, trend.loc[odd_years, "cost_per_youth"], linestyle="none", marker="x",
-                color=figures.PALETTE[1], label="Outside the plausible range (not compared)")
-    if trend["cost_per_youth"].isna().all():
-        ax.text(0.5, 0.5, f"{name}: realised cost not available", transform=ax.transAxes, ha="center",
-                color=figures.PALETTE[1])
-    ax.set_xticks(years)
-    ax.set_ylim(bottom=0)
-    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(0, -0.14), ncol=2, fontsize=9)
-    figures.finish(fig, ax, title=f"Cost per young inhabitant: {name} and the Netherlands",
-                   xlabel="Year", ylabel="EUR per inhabitant aged 0-17 (nominal)")
-    return values, fig
+    figure = (trend[["cost_per_youth", "plausible", "national_median", "national_p25", "national_p75"]]
+              .rename_axis("year").reset_index())
+    kinds = {"year": "year", **dict.fromkeys(["cost_per_youth", "national_median", "national_p25",
+                                              "national_p75"], "eur")}
+    return values, (figure, kinds, partial(charts.profile_cost_trend, name=name))
 
 
 def budget_section(profile: dict) -> tuple[Values, pd.DataFrame, dict[str, str]]:
@@ -163,7 +154,7 @@ def budget_section(profile: dict) -> tuple[Values, pd.DataFrame, dict[str, str]]
     return values, table, formats
 
 
-def care_mix_section(profile: dict, name: str) -> tuple[Values, pd.DataFrame, dict[str, str], Any]:
+def care_mix_section(profile: dict, name: str) -> tuple[Values, pd.DataFrame, dict[str, str], Figure]:
     """The care mix of the latest accounts and budget against the Netherlands: values, table, figure."""
     mix = profile["care_mix"]
     realised_years = sorted(mix.loc[mix["kind"] == "realised", "year"].unique())
@@ -189,22 +180,9 @@ def care_mix_section(profile: dict, name: str) -> tuple[Values, pd.DataFrame, di
     table.loc["Total"] = table.sum(min_count=1)
 
     shown = [c for c in CATEGORIES if c in realised.index]
-    fig, ax = figures.new_figure(figsize=(8.0, 3.8))
-    positions = np.arange(len(shown))
-    ax.barh(positions - 0.2, realised["municipality_pct"].reindex(shown), height=0.4, color=figures.PALETTE[0],
-            label=name)
-    ax.barh(positions + 0.2, realised["national_pct"].reindex(shown), height=0.4, color=figures.PALETTE[4],
-            label="Netherlands")
-    if realised["municipality_pct"].isna().all():
-        ax.text(0.5, 0.5, f"{name}: Iv3 accounts not available", transform=ax.transAxes, ha="center",
-                color=figures.PALETTE[1])
-    ax.set_yticks(positions, [c.capitalize() for c in shown])
-    ax.invert_yaxis()
-    ax.legend(frameon=False, loc="lower right")
-    figures.finish(fig, ax, title=f"Care mix of {name} and the Netherlands, accounts {mix_year}",
-                   xlabel="Share of spending on the youth task fields (%)", ylabel="Care category",
-                   source="Bron: CBS (Iv3, jaarrekening), CC BY 4.0; analysis: this book")
-    return values, table, {c: ".1f" for c in table.columns}, fig
+    figure = (realised.reindex(shown)[["municipality_pct", "national_pct"]].rename_axis("category").reset_index())
+    draw = partial(charts.profile_care_mix, name=name, year=mix_year)
+    return values, table, {c: ".1f" for c in table.columns}, (figure, {"municipality_pct": "pct", "national_pct": "pct"}, draw)
 
 
 def peers_section(profile: dict, name: str) -> tuple[Values, pd.DataFrame, dict[str, str]]:

@@ -7,9 +7,9 @@ numbers the cells instead (``cell-00``, ``cell-01``, ...), and strips what paper
 record that changes from run to run (timings, paths, the Python patch version), so that two builds
 from the same inputs give byte-identical notebooks.
 
-Executed notebooks are written to ``book/`` only when they ran without error (each is executed into
-a temporary file and moved into place), and the HTML is built into a temporary directory and
-swapped into ``_build/`` only when the build succeeded, so a failure leaves the previous book intact.
+The book is replaced whole (:func:`build_book`): notebooks are executed into a staging copy of
+``book/``, the HTML is built from that copy, and ``book/`` and ``_build/`` are swapped in together
+only when every notebook and the HTML succeeded, so a failure leaves the previous book intact.
 
 Builds are incremental.  Each executed notebook records a fingerprint of what decides its output:
 its template, its parameters, the package modules its code imports (followed transitively through
@@ -39,8 +39,9 @@ from typing import Any
 
 import yaml
 
-from ..atomic import recover_interrupted_swap, swap_directory
+from ..atomic import recover_interrupted_swap, remove_stale, swap_directories, swap_directory
 from ..fingerprint import code_closure, digest, files_digest
+from ..data.snapshot import missing_parts
 from ..paths import BOOK_DIR, BUILD_DIR, PARAMS_FILE, PROJECT_ROOT, TEMPLATES_DIR, data_dir
 
 Progress = Callable[[str], None]
@@ -155,6 +156,22 @@ def _profile_codes(config: dict[str, Any]) -> list[str]:
     return codes + sorted(p.stem for p in (BOOK_DIR / PROFILES_DIR).glob("GM*.ipynb") if p.stem not in codes)
 
 
+def chapters(config: dict[str, Any] | None = None) -> dict[str, list[str]]:
+    """Every chapter notebook of ``params.yml`` -> the optional data parts it requires."""
+    config = config or load_params()
+    out = {}
+    for entry in config["notebooks"]:
+        name, requires = (entry, []) if isinstance(entry, str) else (entry["name"], list(entry.get("requires", [])))
+        out[name] = requires
+    return out
+
+
+def chapter_names(config: dict[str, Any] | None = None, missing: set[str] | None = None) -> list[str]:
+    """The chapters to execute: all, less those that need a part the snapshot was built without."""
+    missing = set(missing_parts()) if missing is None else missing
+    return [name for name, requires in chapters(config).items() if not set(requires) & missing]
+
+
 def planned_notebooks(overrides: dict[str, Any] | None = None, only: list[str] | None = None) -> list[Task]:
     """A :class:`Task` for every notebook of ``params.yml``: the chapters, then every profile.
 
@@ -163,10 +180,10 @@ def planned_notebooks(overrides: dict[str, Any] | None = None, only: list[str] |
     """
     config = load_params()
     values = {**config["parameters"], **(overrides or {})}
-    tasks = [_task(f"{stem}.ipynb", template_path(stem), values) for stem in config["notebooks"]]
+    tasks = [_task(f"{stem}.ipynb", template_path(stem), values) for stem in chapter_names(config)]
     tasks += [_task(profile_notebook(code), template_path(PROFILE_TEMPLATE), values)
               for code in _profile_codes(config)]
-    if only:
+    if only is not None:
         tasks = [t for t in tasks if t.output in only or Path(t.output).stem in only]
     return tasks
 
@@ -238,7 +255,7 @@ def execute_all(overrides: dict[str, Any] | None = None, only: list[str] | None 
     overrides
         Parameter values that replace those of ``params.yml``.
     only
-        Restrict to these notebooks (file names or stems).
+        Restrict to these notebooks (file names or stems); ``None``: all of them.
     force
         Execute even when the recorded fingerprint matches.
     jobs
@@ -281,16 +298,38 @@ def execute_all(overrides: dict[str, Any] | None = None, only: list[str] | None 
 # HTML
 # --------------------------------------------------------------------------------------------
 
-def html_fingerprint() -> str:
+BOOK_SOURCES = ("_config.yml", "_toc.yml")
+
+
+def html_fingerprint(source_root: Path = PROJECT_ROOT) -> str:
     """Hash of everything the HTML build reads: config, table of contents, chapters, bibliography."""
-    files = [PROJECT_ROOT / "_config.yml", PROJECT_ROOT / "_toc.yml"]
-    files += sorted(p for p in BOOK_DIR.rglob("*") if p.is_file() and ".tmp-" not in p.name)
-    return digest(*(str(p.relative_to(PROJECT_ROOT)).encode() + p.read_bytes() for p in files))
+    files = [source_root / name for name in BOOK_SOURCES]
+    files += sorted(p for p in (source_root / "book").rglob("*") if p.is_file() and ".tmp-" not in p.name)
+    return digest(*(str(p.relative_to(source_root)).encode() + p.read_bytes() for p in files))
+
+
+def run_jupyter_book(source_root: Path, output: Path, *, strict: bool = False) -> Path:
+    """``jupyter-book build`` of ``source_root`` (notebook execution off) into ``output``/_build.
+
+    Raises
+    ------
+    RuntimeError
+        With the end of Jupyter Book's output, if the build fails.
+    """
+    executable = Path(sys.executable).parent / "jupyter-book"
+    command = [str(executable), "build", str(source_root), "--path-output", str(output)]
+    if strict:
+        command += ["-W", "-n", "--keep-going"]
+    result = subprocess.run(command, cwd=source_root, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"jupyter-book build failed (exit {result.returncode}):\n"
+                           f"{result.stdout[-6000:]}\n{result.stderr[-6000:]}")
+    return output / "_build"
 
 
 def build_html(*, strict: bool = False, target: Path = BUILD_DIR, progress: Progress = _print,
-               force: bool = True) -> Path:
-    """Run ``jupyter-book build`` (notebook execution off) and swap the result into ``target``.
+               force: bool = True, source_root: Path = PROJECT_ROOT) -> Path:
+    """Build the HTML of ``source_root`` and swap it into ``target`` (only if the build succeeded).
 
     Parameters
     ----------
@@ -307,26 +346,92 @@ def build_html(*, strict: bool = False, target: Path = BUILD_DIR, progress: Prog
         The ``index.html`` of the built book.
     """
     recover_interrupted_swap(target)
-    fingerprint = html_fingerprint()
+    fingerprint = html_fingerprint(source_root)
     stamp = target / "html" / ".book-fingerprint"
     if not force and stamp.is_file() and stamp.read_text().strip() == fingerprint:
         progress("HTML is up to date")
         return target / "html" / "index.html"
-    executable = Path(sys.executable).parent / "jupyter-book"
     staging = Path(tempfile.mkdtemp(prefix=".tmp-build-", dir=target.parent))
-    command = [str(executable), "build", str(PROJECT_ROOT), "--path-output", str(staging)]
-    if strict:
-        command += ["-W", "-n", "--keep-going"]
     progress("building HTML with Jupyter Book ...")
     start = time.perf_counter()
     try:
-        result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True)
-        if result.returncode != 0:
-            raise RuntimeError(f"jupyter-book build failed (exit {result.returncode}):\n"
-                               f"{result.stdout[-6000:]}\n{result.stderr[-6000:]}")
-        (staging / "_build" / "html" / ".book-fingerprint").write_text(fingerprint + "\n")
-        swap_directory(staging / "_build", target)
+        built = run_jupyter_book(source_root, staging, strict=strict)
+        (built / "html" / ".book-fingerprint").write_text(fingerprint + "\n")
+        swap_directory(built, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     progress(f"HTML built in {time.perf_counter() - start:.1f} s")
     return target / "html" / "index.html"
+
+
+def _leave_out_chapters_without_data(staging: Path) -> None:
+    """Drop from the staging book the chapters whose data the snapshot was built without."""
+    left_out = [name for name in chapters() if name not in chapter_names()]
+    if not left_out:
+        return
+    toc = (staging / "_toc.yml").read_text(encoding="utf-8")
+    for name in left_out:
+        toc = "\n".join(line for line in toc.splitlines() if line.strip() != f"- file: book/{name}")
+        (staging / "book" / f"{name}.ipynb").unlink(missing_ok=True)
+    (staging / "_toc.yml").write_text(toc + "\n", encoding="utf-8")
+
+
+def build_book(overrides: dict[str, Any] | None = None, only: list[str] | None = None, *,
+               extra: list[Task] | None = None, execute: bool = True, force: bool = False, jobs: int = 2,
+               strict: bool = False, book_dir: Path = BOOK_DIR, build_dir: Path = BUILD_DIR,
+               progress: Progress = _print) -> Path:
+    """Execute the notebooks whose inputs changed and build the HTML: the whole book, or nothing.
+
+    Everything happens in a staging copy of the project's book (``.tmp-book-*`` beside ``book_dir``):
+    the notebooks are executed into it and the HTML is built from it.  Only when every notebook and
+    the HTML succeeded are ``book_dir`` and ``build_dir`` replaced, together
+    (:func:`jeugdzorg.atomic.swap_directories`); after any failure both stay exactly as they were, so
+    no chapter is ever on a newer year than another.  Temporary directories of an earlier run that
+    was killed are removed first.
+
+    Parameters
+    ----------
+    overrides, only, force, jobs
+        As for :func:`execute_all`.
+    extra
+        Further notebooks to execute (e.g. one municipality's profile).
+    execute
+        ``False``: build the HTML of the book as it is (``make.py html``).
+    strict
+        Sphinx warnings are errors.
+
+    Returns
+    -------
+    pathlib.Path
+        The ``index.html`` of the built book.
+    """
+    removed = remove_stale(book_dir.parent, ["book", "build"], [book_dir, build_dir])
+    if removed:
+        progress(f"removed {len(removed)} temporary path(s) left by an interrupted run")
+    staging = Path(tempfile.mkdtemp(prefix=".tmp-book-", dir=book_dir.parent))
+    try:
+        shutil.copytree(book_dir, staging / "book")
+        for name in BOOK_SOURCES:
+            shutil.copy2(PROJECT_ROOT / name, staging / name)
+        _leave_out_chapters_without_data(staging)
+        executed: list[Path] = []
+        if execute:
+            executed = execute_all(overrides, only, progress, force=force, jobs=jobs, book_dir=staging / "book")
+            for task in extra or []:
+                progress(f"[start] {task.output}")
+                execute_notebook(task.template, task.parameters, staging / "book" / task.output, task.fingerprint())
+                executed.append(staging / "book" / task.output)
+        fingerprint = html_fingerprint(staging)
+        stamp = build_dir / "html" / ".book-fingerprint"
+        if not executed and not force and stamp.is_file() and stamp.read_text().strip() == fingerprint:
+            progress("HTML is up to date")
+            return build_dir / "html" / "index.html"
+        progress("building HTML with Jupyter Book ...")
+        start = time.perf_counter()
+        built = run_jupyter_book(staging, staging, strict=strict)
+        (built / "html" / ".book-fingerprint").write_text(fingerprint + "\n")
+        progress(f"HTML built in {time.perf_counter() - start:.1f} s")
+        swap_directories([(staging / "book", book_dir), (built, build_dir)])
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return build_dir / "html" / "index.html"

@@ -8,12 +8,16 @@ from collections.abc import Mapping
 import pandas as pd
 from IPython.display import Markdown
 
+from .precision import stable
+
 MISSING = "–"
 
 
 def _cell(value: object, fmt: str | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
+    if isinstance(value, float):
+        value = stable(value)
     if fmt is not None:
         return format(value, fmt)
     if isinstance(value, float):
@@ -106,7 +110,7 @@ def searchable_table(frame: pd.DataFrame, table_id: str, formats: Mapping[str, s
             value = value.item() if hasattr(value, "item") else value
             text = escape(_cell(value, formats.get(column)))
             raw = "" if isinstance(value, str) or value is None or (isinstance(value, float) and math.isnan(value)) \
-                else f' data-value="{value}"'
+                else f' data-value="{stable(value) if isinstance(value, float) else value}"'
             cells.append(f"<td{raw}>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     html = (f'<div class="searchable-table"><input id="{table_id}-search" type="search" '

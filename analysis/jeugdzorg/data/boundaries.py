@@ -124,7 +124,7 @@ def write_boundaries(frame: geopandas.GeoDataFrame, path: Path) -> None:
     ]
     text = '{"type":"FeatureCollection","features":[\n' + ",\n".join(lines) + "\n]}\n"
     path = Path(path)
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    temporary = path.with_name(f".tmp-{path.name}-{os.getpid()}")
     temporary.write_bytes(text.encode("utf-8"))
     os.replace(temporary, path)
 

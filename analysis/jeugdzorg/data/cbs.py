@@ -17,9 +17,10 @@ import pandas as pd
 
 from ..errors import InputDataError
 from .catalogue import InputRecord
+from .checks import Checks, check_below_national, check_per_1000
 from .names import MunicipalityNames
 from .periods import annual_rows, describe_skipped
-from .rawtext import MISSING_TOKENS, check_columns, count_suppressed, parse_numbers, read_table
+from .rawtext import MISSING_TOKENS, check_columns, count_suppressed, detect_notation, parse_numbers, read_table
 
 
 def _check_no_unmapped(raw: pd.DataFrame, name: str, known: set[str]) -> None:
@@ -59,19 +60,22 @@ def _region_column(header: list[str], preferred: str) -> str:
 
 
 def read_measure_table(path: Path, name: str, table: str, spec: dict[str, Any], role: str,
-                       lookup: MunicipalityNames) -> tuple[pd.DataFrame, InputRecord]:
-    """Read a region x period table (costs, use) into ``region_code, year, <measures>``.
+                       lookup: MunicipalityNames, checks: Checks | None = None) -> tuple[pd.DataFrame, InputRecord]:
+    """Read a region x period table (costs, use) into ``region_code, year, <measures>, provisional``.
 
     Only calendar-year rows are kept (half-years and quarters are parsed, then dropped).  Municipality
     labels become GM codes through the register of the same year, ``Nederland`` becomes ``NL01`` and
-    other aggregates are dropped.
+    other aggregates are dropped.  With ``checks``, each amount is checked against its own
+    per-1,000-inhabitant figure (``per_1000_inhabitants`` in the catalogue) and each count against
+    the national figure (``below_national``); see :mod:`jeugdzorg.data.checks`.
     """
     filters: dict[str, str] = spec.get("filter", {})
     columns: dict[str, str] = spec["columns"]
+    per_1000: dict[str, str] = spec.get("per_1000_inhabitants", {})
     ignore = set(spec.get("ignore", []))
     raw = read_table(path, name, ";")
     region = _region_column(list(raw.columns), spec["region_column"])
-    required = [region, "Perioden", *filters, *columns]
+    required = [region, "Perioden", *filters, *columns, *per_1000.values()]
     check_columns(name, list(raw.columns), required)
     _check_no_unmapped(raw, name, set(required) | ignore)
     for column, value in filters.items():
@@ -86,6 +90,7 @@ def read_measure_table(path: Path, name: str, table: str, spec: dict[str, Any], 
     yearly = yearly[~(blank & lookup.dissolved_during(yearly["region_code"], yearly["year"]))]
     _reject_duplicates(yearly, ["region_code", "year"], name, region)
     _require_every_municipality(yearly, "region_code", "year", lookup, name, region)
+    detect_notation(yearly, [*columns, *per_1000.values()], name, "point")
     non_negative = set(spec.get("non_negative", [])) | set(spec.get("percent", []))
     out = pd.DataFrame({"region_code": yearly["region_code"], "year": yearly["year"]})
     for raw_column, variable in columns.items():
@@ -96,6 +101,22 @@ def read_measure_table(path: Path, name: str, table: str, spec: dict[str, Any], 
             if not over.empty:
                 raise InputDataError(name, f"percentage {over[variable].iat[0]} above 100",
                                      column=raw_column, row=int(over.index[0]))
+    out["provisional"] = yearly["provisional"]
+    if checks is not None:
+        by_variable = {variable: raw_column for raw_column, variable in columns.items()}
+        frame = out.assign(line=out.index)
+        if per_1000:
+            register = lookup.register
+            inhabitants = register.set_index(["gm_code", "year"])["inhabitants"]
+            latest = register[register["year"] == register["year"].max()].set_index("gm_code")["inhabitants"]
+            for year in sorted(set(frame["year"]) - set(register["year"])):
+                inhabitants = pd.concat([inhabitants, latest.rename_axis("gm_code").to_frame()
+                                         .assign(year=year).set_index("year", append=True)["inhabitants"]])
+            for variable, column in per_1000.items():
+                frame[f"{variable}_per_1000"] = parse_numbers(yearly[column], name, column, non_negative=True)
+                check_per_1000(frame, variable, by_variable[variable], column, inhabitants, name, checks)
+        for variable in spec.get("below_national", []):
+            check_below_national(frame, variable, by_variable[variable], name, checks)
     years = sorted(out["year"].unique())
     skipped = describe_skipped(yearly.attrs.get("skipped", {}))
     record = InputRecord(
@@ -186,6 +207,7 @@ def read_driver_edition(path: Path, name: str, spec: dict[str, Any], title: str,
     _reject_duplicates(raw.assign(_status=status), ["gm_code", "edition", "_status"], name,
                        code_column or "RegioS")
     _require_every_municipality(raw, "gm_code", "edition", lookup, name, code_column or "RegioS")
+    detect_notation(raw, sorted(used), name, "point")
     frames = []
     for variable, source in mapping.items():
         values, label = _evaluate(raw, source, name)

@@ -469,7 +469,7 @@ def fetch_tables(table_ids: Iterable[str], out_dir: Path, fetch: Fetcher,
     ids = list(dict.fromkeys(table_ids))
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".cbs-fetch-", dir=out_dir.parent))
+    staging = Path(tempfile.mkdtemp(prefix=".tmp-fetch-", dir=out_dir.parent))
     try:
         staged = [_stage(table_id, _LOADERS[api], fetch, staging) for table_id in ids]
         target = out_dir / "cbs"
@@ -479,13 +479,13 @@ def fetch_tables(table_ids: Iterable[str], out_dir: Path, fetch: Fetcher,
         ready = [_move_beside(path, target) for path in staged]
         finals = []
         for path in ready:
-            final = target / path.name.removeprefix(".fetch-")
+            final = target / path.name.removeprefix(".tmp-fetch-")
             os.replace(path, final)
             finals.append(final)
         return finals
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-        for leftover in (out_dir / "cbs").glob(".fetch-*.csv"):
+        for leftover in (out_dir / "cbs").glob(".tmp-fetch-*.csv"):
             leftover.unlink(missing_ok=True)
 
 
@@ -501,6 +501,6 @@ def _stage(table_id: str, loader: Callable[[str, Fetcher], pd.DataFrame], fetch:
 
 
 def _move_beside(staged: Path, target: Path) -> Path:
-    beside = target / f".fetch-{staged.name}"
+    beside = target / f".tmp-fetch-{staged.name}"
     shutil.move(staged, beside)
     return beside

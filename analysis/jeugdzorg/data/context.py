@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..errors import InputDataError
 from .catalogue import InputRecord
+from .checks import Checks
 from .names import ALIASES_FILE, MunicipalityNames, read_name_aliases
 
 
@@ -29,11 +30,16 @@ class ImportContext:
         The raw directory.
     readers
         Table name -> reader (from the table registry).
+    without
+        Optional parts (:data:`jeugdzorg.data.snapshot.OPTIONAL_PARTS`) to import as empty, because the
+        user chose to build without them.
     """
 
     raw_dir: Path
     readers: Mapping[str, Callable[[ImportContext], pd.DataFrame]]
     records: list[InputRecord] = field(default_factory=list)
+    checks: Checks = field(default_factory=Checks.from_file)
+    without: frozenset[str] = frozenset()
     _tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def table(self, name: str) -> pd.DataFrame:

@@ -56,8 +56,9 @@ import pandas as pd
 
 from ..errors import InputDataError
 from .catalogue import InputRecord
+from .checks import Checks, Finding
 from .names import MunicipalityNames
-from .rawtext import drop_repeated_columns, parse_numbers, read_table
+from .rawtext import detect_notation, drop_repeated_columns, parse_numbers, read_table
 
 YOUTH_CLUSTER = "Individuele voorzieningen Jeugd"
 NATIONAL_ROW = "Nederland"
@@ -142,16 +143,18 @@ def _long(codes: pd.Series, frame: pd.DataFrame, columns: list[str], names: tupl
 
 
 def available_circulars(raw_dir: Path) -> list[tuple[str, int]]:
-    """Every ``(circular, year)`` with a volumes file, in publication order (M2023, S2023, M2024, ...).
+    """Every ``(circular, year)`` with any of its four files, in publication order (M2023, S2023, ...).
 
-    Discovered from ``gemeentefonds/clusterdata/GF_*_Volumina.csv`` so that a new circular needs
-    no code change.
+    Discovered from the file names, so that a new circular needs no code change; a circular found
+    by one file must have all four (the importer stops naming the missing one).
     """
-    found = []
-    for path in (Path(raw_dir) / CLUSTERDATA_DIR).glob("GF_*_Volumina.csv"):
-        match = _VOLUMES_NAME.match(path.name)
-        if match:
-            found.append((match["circular"], int(match["year"])))
+    found = set()
+    for directory, pattern in ((CLUSTERDATA_DIR, _VOLUMES_NAME), (CLUSTERDATA_DIR, _WEIGHTS_NAME),
+                               (CLUSTERDATA_DIR, _SIUDU_NAME), (CLUSTERBEDRAGEN_DIR, _AMOUNTS_NAME)):
+        for path in (Path(raw_dir) / directory).glob("GF_*.csv"):
+            match = pattern.match(path.name)
+            if match:
+                found.add((match["circular"], int(match["year"])))
     # Publication order: circular year first, then May before September, then the payment year.
     return sorted(found, key=lambda cy: (int(cy[0][1:]), cy[0][0], cy[1]))
 
@@ -179,6 +182,7 @@ def read_volumes(path: Path, name: str, names: MunicipalityNames) -> pd.DataFram
     codes = _municipality_codes(frame, name, year, names)
     _reject_duplicate_codes(codes, name, "CBS")
     criteria = [c for c in frame.columns if c not in ("CBS", "Naam", "Prov")]
+    detect_notation(frame, criteria, name, "dutch")
     return _long(codes, frame, criteria, ("criterion", "volume"), circular, year,
                  lambda column: parse_numbers(frame[column], name, column, notation="dutch", missing=None))
 
@@ -206,6 +210,7 @@ def read_weights(path: Path, name: str) -> pd.DataFrame:
     clusters = [c for c in header if c not in ("Codering maatstaf", "Naam maatstaf", "Totaal")]
     if not clusters:
         raise InputDataError(name, "no cluster columns", row=1)
+    detect_notation(frame, clusters + ["Totaal"], name, "dutch")
     values = pd.DataFrame({c: parse_numbers(frame[c], name, c, notation="dutch", missing=None)
                            for c in clusters + ["Totaal"]})
     off = (values[clusters].sum(axis=1) - values["Totaal"]).abs() > _CENT * (len(clusters) + 1)
@@ -241,6 +246,7 @@ def read_siudu(path: Path, name: str, names: MunicipalityNames) -> pd.DataFrame:
     codes = _municipality_codes(frame, name, year, names)
     _reject_duplicate_codes(codes, name, "Naam")
     items = [c for c in frame.columns if c not in ("CBS", "Naam", "Prov")]
+    detect_notation(frame, items, name, "dutch")
     folded = [i.casefold() for i in items]
     repeated = sorted({i for i in folded if folded.count(i) > 1})
     if repeated:
@@ -294,14 +300,15 @@ def read_cluster_amounts(path: Path, name: str, names: MunicipalityNames) -> pd.
     Returns
     -------
     pandas.DataFrame
-        ``gm_code, circular, year, cluster, published_eur``: one row per municipality and cluster
-        (``Totaal`` included as a cluster named ``'Totaal'``).
+        ``gm_code, circular, year, cluster, published_eur, line``: one row per municipality and
+        cluster (``Totaal`` included as a cluster named ``'Totaal'``); ``line`` is the file line.
     """
     circular, year = _file_key(path, name, _AMOUNTS_NAME)
     frame = drop_repeated_columns(read_table(path, name, ";", ["Gemeenten"], duplicate_columns="keep"), name)
     # The first, unnamed column is the exporter's row number.
     clusters = [c for c in frame.columns if c not in ("", "Gemeenten")]
     values = pd.DataFrame(index=frame.index)
+    detect_notation(frame, clusters, name, "point")
     for cluster in clusters:
         values[cluster] = parse_numbers(frame[cluster], name, cluster, missing=None)
     national = frame["Gemeenten"].eq(NATIONAL_ROW)
@@ -319,6 +326,7 @@ def read_cluster_amounts(path: Path, name: str, names: MunicipalityNames) -> pd.
     out = long.rename("published_eur").rename_axis(["gm_code", "cluster"]).reset_index()
     out.insert(1, "circular", circular)
     out.insert(2, "year", year)
+    out["line"] = out["gm_code"].map(dict(zip(codes, codes.index))).astype(int)
     return out
 
 
@@ -480,7 +488,37 @@ def input_files(raw_dir: Path) -> list[str]:
     return files
 
 
-def read_objective_model(raw_dir: Path, names: MunicipalityNames) -> tuple[pd.DataFrame, list[InputRecord]]:
+#: The published cluster amount agrees with the model when it is within this many euros (the files
+#: round to cents) or this relative difference.
+PUBLISHED_TOLERANCE = (1.0, 1e-6)
+
+
+def _check_published(compared: pd.DataFrame, amounts: pd.DataFrame, name: str, checks: Checks | None) -> None:
+    """The published amounts must follow from the volumes, weights and factor of the same circular,
+    either without or with the special payments (the readings differ per circular)."""
+    if checks is None:
+        return
+    siudu = compared["gm_code"].map(amounts.set_index("gm_code")["siudu_eur"]).fillna(0)
+    euros, relative = PUBLISHED_TOLERANCE
+    def off(model: pd.Series) -> pd.Series:
+        gap = (model - compared["published_eur"]).abs()
+        return (gap > euros) & (gap > relative * compared["published_eur"].abs())
+    without, including = off(compared["computed_eur"]), off(compared["computed_eur"] + siudu)
+    reading = including if including.sum() < without.sum() else without
+    if reading.any():
+        row = compared[reading].iloc[0]
+        checks.stop(Finding(
+            "published_disagrees", name,
+            f"the published youth-cluster amount of {row['gm_code']} ({row['published_eur']:,.2f} EUR) does not "
+            f"follow from the circular's volumes, weights and uitkeringsfactor ({row['computed_eur']:,.2f} EUR "
+            f"without, {row['computed_eur'] + siudu[reading].iloc[0]:,.2f} EUR with the special payments)",
+            column=YOUTH_CLUSTER, row=int(row["line"]) if pd.notna(row.get("line")) else None,
+            gm_code=row["gm_code"], year=int(row["year"]), variable="published_eur",
+            value=float(row["published_eur"]), reference=float(row["computed_eur"]), table="objective_model"))
+
+
+def read_objective_model(raw_dir: Path, names: MunicipalityNames, checks: Checks | None = None
+                         ) -> tuple[pd.DataFrame, list[InputRecord]]:
     """The fund's youth-cluster model and published amounts for every circular in ``raw_dir``.
 
     Returns
@@ -493,6 +531,7 @@ def read_objective_model(raw_dir: Path, names: MunicipalityNames) -> tuple[pd.Da
     for circular, year in available_circulars(raw_dir):
         amounts, published = read_circular(raw_dir, circular, year, names)
         compared = compare_with_published(amounts, published)
+        _check_published(compared, amounts, circular_files(circular, year)["clusterbedragen"], checks)
         frame = compared[["gm_code", "circular", "year", "computed_eur", "published_eur"]].merge(
             amounts[["gm_code", "uitkeringsfactor", "siudu_eur"]], on="gm_code", how="left")
         frames.append(frame)

@@ -31,7 +31,7 @@ import pandas as pd
 from ..errors import InputDataError
 from .catalogue import InputRecord
 from .names import NATIONAL_CODE, MunicipalityNames
-from .rawtext import parse_numbers, read_table
+from .rawtext import detect_notation, parse_numbers, read_table
 
 NATIONAL_ROW = "Nederland"
 REQUIRED_COLUMNS = ["Gemeenten", "Taakveld", "Baten", "Lasten"]
@@ -136,7 +136,9 @@ def _check_file_name(path: Path, name: str, kind: str, year: int) -> None:
 
 def _read_rows(path: Path, name: str) -> pd.DataFrame:
     """The required columns as stripped strings, indexed by 1-based line (header = line 1)."""
-    return read_table(path, name, ";", REQUIRED_COLUMNS)[REQUIRED_COLUMNS]
+    frame = read_table(path, name, ";", REQUIRED_COLUMNS)[REQUIRED_COLUMNS]
+    detect_notation(frame, ["Baten", "Lasten"], name, "point")
+    return frame
 
 
 def _amounts(frame: pd.DataFrame, column: str, name: str) -> pd.Series:
@@ -298,16 +300,22 @@ def care_mix(frame: pd.DataFrame) -> pd.DataFrame:
                            if s.name == "category" else s, ignore_index=True)
 
 
+def file_name(year: int, kind: str) -> str:
+    """The raw file of one year and kind (``'realised'``/``'jaarrekening'`` or ``'budgeted'``/``'begroting'``)."""
+    word = kind if kind in KINDS else {label: word for word, label in KINDS.items()}[kind]
+    return f"iv3/{year}_{word}.csv"
+
+
 def input_files(raw_dir: Path) -> list[str]:
     """Every Iv3 file the importer reads from ``raw_dir`` (relative paths)."""
-    return [f"iv3/{year}_{kind}.csv" for year, kind in available_iv3(raw_dir)]
+    return [file_name(year, kind) for year, kind in available_iv3(raw_dir)]
 
 
 def read_care_mix(raw_dir: Path, names: MunicipalityNames) -> tuple[pd.DataFrame, list[InputRecord]]:
     """Iv3 youth spending per care category for every accounts/budget file in ``raw_dir``."""
     frames, records = [], []
     for year, kind in available_iv3(raw_dir):
-        name = f"iv3/{year}_{kind}.csv"
+        name = file_name(year, kind)
         frame = read_iv3(Path(raw_dir) / name, name, kind, year, names)
         frames.append(care_mix(frame))
         records.append(InputRecord(name, f"Iv3 {year} {kind}", f"Iv3 {kind} {year}: lasten per task field",

@@ -24,7 +24,9 @@ MERGER_COLUMNS = ["date", "old_code", "old_name", "new_code", "new_name", "kind"
 
 
 def read_mergers(path: Path, name: str) -> pd.DataFrame:
-    """Read the reorganisation list and check it is internally consistent."""
+    """Read the reorganisation list and check it is internally consistent (shares, codes, a forest).
+
+    The result keeps the file ``line`` of each row, for messages of later checks."""
     frame = read_table(path, name, ",", MERGER_COLUMNS)
     for line, row in frame.iterrows():
         for column in ("old_code", "new_code"):
@@ -43,13 +45,58 @@ def read_mergers(path: Path, name: str) -> pd.DataFrame:
         line = bad.idxmax()
         raise InputDataError(name, f"share {frame.at[line, 'share']} outside (0, 1]", column="share", row=line)
     frame["date"] = pd.to_datetime(frame["date"])
+    _check_forest(frame, name)
     totals = frame.groupby(["date", "old_code"])["share"].sum()
     bad = totals[(totals - 1).abs() > 1e-6]
     if not bad.empty:
         (date, code), total = next(iter(bad.items()))
         raise InputDataError(name, f"the shares of {code} on {date:%Y-%m-%d} add up to {total}, not 1",
                              column="share")
-    return frame[MERGER_COLUMNS].sort_values(["date", "old_code", "new_code"]).reset_index(drop=True)
+    return (frame.assign(line=frame.index)[[*MERGER_COLUMNS, "line"]]
+            .sort_values(["date", "old_code", "new_code"]).reset_index(drop=True))
+
+
+def _check_forest(frame: pd.DataFrame, name: str) -> None:
+    """Reorganisations form a forest: a municipality ends once, and no chain of successors leads back
+    to a municipality that has already ended (a cycle would send costs round in circles)."""
+    ended: dict[str, int] = {}
+    for line, code in zip(frame.index, frame["old_code"]):
+        date = frame.at[line, "date"]
+        first = ended.setdefault(code, line)
+        if first != line and frame.at[first, "date"] != date:
+            raise InputDataError(name, f"{code} ends twice: on lines {first} and {line}", column="old_code", row=line)
+    order = frame.sort_values("date")
+    for line, old, new, date in zip(order.index, order["old_code"], order["new_code"], order["date"]):
+        later = order[(order["date"] > date) & (order["old_code"] == new)]
+        seen = {old}
+        frontier = list(later["new_code"])
+        while frontier:
+            code = frontier.pop()
+            if code in seen:
+                raise InputDataError(name, f"the reorganisations form a cycle: {old} leads through {new} back to "
+                                           f"{code}", column="new_code", row=int(line))
+            seen.add(code)
+            frontier += list(order[(order["old_code"] == code) & (order["date"] > date)]["new_code"])
+        if new == old:
+            raise InputDataError(name, f"{old} is its own successor", column="new_code", row=int(line))
+
+
+def check_successors(mergers: pd.DataFrame, register: pd.DataFrame, name: str) -> None:
+    """Every successor exists in the register that follows its reorganisation (1 January on or after
+    the date), and every municipality that ends exists in the register before it."""
+    years = sorted(int(y) for y in register["year"].unique())
+    codes = {y: set(register.loc[register["year"] == y, "gm_code"]) for y in years}
+    for position, row in mergers.iterrows():
+        date = pd.Timestamp(row["date"])
+        after = next((y for y in years if pd.Timestamp(year=y, month=1, day=1) >= date), None)
+        before = next((y for y in reversed(years) if pd.Timestamp(year=y, month=1, day=1) < date), None)
+        line = int(row["line"]) if "line" in row else None
+        if after is not None and row["new_code"] not in codes[after]:
+            raise InputDataError(name, f"successor {row['new_code']} ({row['new_name']}) is not in the register of "
+                                       f"{after}", column="new_code", row=line)
+        if before is not None and row["old_code"] not in codes[before]:
+            raise InputDataError(name, f"{row['old_code']} ({row['old_name']}) is not in the register of {before}, "
+                                       "before it ended", column="old_code", row=line)
 
 
 Events = list[tuple[pd.Timestamp, dict[str, list[tuple[str, float]]]]]

@@ -95,7 +95,7 @@ def read_table(path: Path, name: str, delimiter: str = ";", required: Iterable[s
         duplicate or missing columns, and a file without data rows.
     """
     text = decode_text(path, name)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    rows = _rows(text, name, delimiter)
     header = [h.strip() for h in rows[0]]
     if len(header) == 1:
         guess = next((sep for sep in (";", ",", "\t", "|") if sep != delimiter and sep in header[0]), None)
@@ -124,6 +124,26 @@ def read_table(path: Path, name: str, delimiter: str = ";", required: Iterable[s
     return frame
 
 
+def _rows(text: str, name: str, delimiter: str) -> list[list[str]]:
+    """The records of ``text``; blank lines at the end are dropped, a broken quote is an error."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows: list[list[str]] = []
+    try:
+        for row in reader:
+            rows.append(row)
+    except csv.Error as exc:
+        raise InputDataError(name, f"the file cannot be split into fields ({exc}): an unbalanced quote?",
+                             row=reader.line_num) from None
+    while rows and not any(cell.strip() for cell in rows[-1]):
+        rows.pop()
+    if not rows:
+        raise InputDataError(name, "the file is empty (no header, no rows)")
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            raise InputDataError(name, "an empty line in the middle of the data", row=number)
+    return rows
+
+
 def check_columns(name: str, header: list[str], required: Iterable[str]) -> None:
     """Stop with the missing columns (and those present but not expected) named."""
     required = list(required)
@@ -149,6 +169,47 @@ def drop_repeated_columns(frame: pd.DataFrame, name: str) -> pd.DataFrame:
             raise InputDataError(name, f"column {column!r} occurs twice with different values",
                                  column=column, row=1)
     return frame.iloc[:, keep]
+
+
+#: Cells that can only be read one way: a decimal comma (``12,5``, ``2.570,78``, more or fewer than
+#: three digits after the comma) or a decimal point (``1.5``, ``1,234.5``).  ``4,379`` and ``315.018``
+#: are ambiguous (a thousands separator or a decimal one) and decide nothing.
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d{1,3}(?:\.\d{3})+,\d+(?:[eE][+-]?\d+)?$|^[+-]?\d+,(?:\d{1,2}|\d{4,})(?:[eE][+-]?\d+)?$")
+_DECIMAL_POINT = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+\.\d+(?:[eE][+-]?\d+)?$|^[+-]?\d+\.(?:\d{1,2}|\d{4,})(?:[eE][+-]?\d+)?$")
+
+
+def detect_notation(frame: pd.DataFrame, columns: Iterable[str], name: str, expected: str) -> str:
+    """The number notation of a file's numeric ``columns``, checked against what its format prescribes.
+
+    Every cell that can only be read one way is evidence: a decimal comma (``12,5``, ``2.570,78``) for
+    ``dutch``, a decimal point (``1.5``, ``1,234.5``) for ``point``.  A file with any evidence for the
+    notation its format does not use is refused, naming the first such cell, so that no number is
+    ever misread (``4,379`` means 4.379 in Dutch and 4379 in English).
+
+    Raises
+    ------
+    InputDataError
+        For mixed notation or a notation other than ``expected``.
+    """
+    first: dict[str, tuple[str, int, str]] = {}
+    for column in columns:
+        cells = frame[column].astype(str)
+        for notation, pattern in (("dutch", _DECIMAL_COMMA), ("point", _DECIMAL_POINT)):
+            if notation in first:
+                continue
+            hits = cells.str.fullmatch(pattern)
+            if hits.any():
+                line = hits.idxmax()
+                first[notation] = (column, int(line), cells[line])
+    other = "point" if expected == "dutch" else "dutch"
+    if other in first:
+        column, line, value = first[other]
+        wanted = {"dutch": "a decimal comma (e.g. 2.570,78)", "point": "a decimal point (e.g. 1234.5)"}
+        mixed = " (other cells use the expected notation: the file mixes both)" if expected in first else ""
+        raise InputDataError(name, f"{value!r} is written with {wanted[other].split(' (')[0]}, but this file's "
+                                   f"format uses {wanted[expected]}{mixed}: re-export it rather than have it "
+                                   "misread", column=column, row=line)
+    return expected
 
 
 def parse_numbers(values: pd.Series, name: str, column: str, *, notation: str = "point",

@@ -39,6 +39,7 @@ def read_register(path: Path, name: str, year: int) -> pd.DataFrame:
     header = list(raw.columns)
     out = pd.DataFrame(index=raw.index)
     out["year"] = year
+    code_columns: dict[str, str] = {}
     for position, column in enumerate(header):
         if not column.startswith("Code_") or position + 1 >= len(header):
             continue
@@ -47,6 +48,7 @@ def read_register(path: Path, name: str, year: int) -> pd.DataFrame:
         if stem is None or f"{stem}_code" in out:
             continue
         out[f"{stem}_code"] = raw[column]
+        code_columns[stem] = column
         out["name" if stem == "gm" else stem] = raw[header[position + 1]]
     if "gm_code" not in out:
         raise InputDataError(name, "no column holds municipality codes (GMxxxx)", row=2)
@@ -71,6 +73,19 @@ def read_register(path: Path, name: str, year: int) -> pd.DataFrame:
     for needed in ("size_class", "urbanity"):
         if needed not in out:
             raise InputDataError(name, f"no column describes {needed.replace('_', ' ')}")
+    for stem, pattern in (("gm", r"GM\d{4}"), ("province", r"PV\d{2}"), ("jz_region", r"JZ\d{2}"),
+                          ("corop", r"CR\d{2}")):
+        bad = ~out[f"{stem}_code"].str.fullmatch(pattern)
+        if bad.any():
+            line = bad.idxmax()
+            raise InputDataError(name, f"{out.at[line, f'{stem}_code']!r} is not a {stem.replace('_', ' ')} code "
+                                       f"(expected {pattern.replace(chr(92) + 'd', '9')})",
+                                 column=code_columns[stem], row=int(line))
+    duplicated = out["gm_code"].duplicated(keep=False)
+    if duplicated.any():
+        lines = out.index[duplicated & out["gm_code"].eq(out.loc[duplicated, "gm_code"].iat[0])].tolist()
+        raise InputDataError(name, f"{out.at[lines[0], 'gm_code']} occurs on lines {lines}",
+                             column=code_columns["gm"], row=int(lines[1]))
     columns = ["year", "gm_code", "name", "label", "province_code", "province", "jz_region_code",
                "jz_region", "corop_code", "corop", "size_class", "urbanity", "urbanity_label",
                "inhabitants", "address_density"]

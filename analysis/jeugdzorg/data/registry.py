@@ -21,8 +21,9 @@ from pandera.pandas import Check, Column, DataFrameSchema
 from ..errors import InputDataError
 from . import cbs, gemeentefonds, iv3
 from .catalogue import cbs_path, load_catalogue
+from .checks import check_scale, flag_implausible_costs
 from .context import ImportContext
-from .mergers import read_mergers
+from .mergers import check_successors, read_mergers
 from .register import read_register
 
 GM = Check.str_matches(r"^GM\d{4}$")
@@ -32,6 +33,8 @@ COUNT = Check.ge(0)
 PERCENT = Check.in_range(0, 100)
 
 Reader = Callable[[ImportContext], pd.DataFrame]
+#: CBS marked the year's figures as provisional (``2023*``, ``2023 voorlopig``).
+PROVISIONAL = Column(bool, description="CBS marks the figures of this year as provisional")
 
 
 @dataclass(frozen=True)
@@ -127,15 +130,17 @@ def _read_registers(ctx: ImportContext) -> pd.DataFrame:
 def _read_mergers(ctx: ImportContext) -> pd.DataFrame:
     spec = load_catalogue()["mergers"]
     mergers = read_mergers(ctx.require(spec["file"]), spec["file"])
+    check_successors(mergers, ctx.table("register"), spec["file"])
     ctx.record(spec["file"], "herindelingen", spec["title"], "mergers",
                f"{mergers['date'].min():%Y-%m-%d} to {mergers['date'].max():%Y-%m-%d}", len(mergers))
-    return mergers.assign(date=mergers["date"].dt.strftime("%Y-%m-%d"))
+    return mergers.drop(columns="line").assign(date=mergers["date"].dt.strftime("%Y-%m-%d"))
 
 
 def _read_costs(ctx: ImportContext) -> pd.DataFrame:
     spec = load_catalogue()["costs"]
     name = cbs_path(spec["table"])
-    costs, record = cbs.read_measure_table(ctx.require(name), name, spec["table"], spec, "costs", ctx.names)
+    costs, record = cbs.read_measure_table(ctx.require(name), name, spec["table"], spec, "costs", ctx.names,
+                                           ctx.checks)
     ctx.records.append(record)
     national = costs[~costs["region_code"].str.startswith("GM")]
     if not national.empty:
@@ -150,7 +155,8 @@ def _read_editions(role: str) -> Reader:
         parts = []
         for table in spec["tables"]:
             name = cbs_path(table)
-            frame, record = cbs.read_measure_table(ctx.require(name), name, table, spec, role, ctx.names)
+            frame, record = cbs.read_measure_table(ctx.require(name), name, table, spec, role, ctx.names,
+                                                   ctx.checks)
             parts.append(frame)
             ctx.records.append(record)
         combined = pd.concat(parts, ignore_index=True)
@@ -178,18 +184,49 @@ def _read_drivers(ctx: ImportContext) -> pd.DataFrame:
     return drivers
 
 
+def _empty(name: str) -> pd.DataFrame:
+    """An empty table with the columns and types of ``name`` (a part built without)."""
+    table = TABLES[name]
+    return pd.DataFrame({column: pd.Series(dtype=str(spec.dtype) if str(spec.dtype) != "str" else object)
+                         for column, spec in table.schema.columns.items()})
+
+
 def _read_objective_model(ctx: ImportContext) -> pd.DataFrame:
+    if "gemeentefonds" in ctx.without:
+        return _empty("objective_model")
     for relative in gemeentefonds.input_files(ctx.raw_dir):
         ctx.require(relative)
-    table, records = gemeentefonds.read_objective_model(ctx.raw_dir, ctx.names)
+    table, records = gemeentefonds.read_objective_model(ctx.raw_dir, ctx.names, ctx.checks)
     ctx.records.extend(records)
     return table
 
 
 def _read_care_mix(ctx: ImportContext) -> pd.DataFrame:
+    if "iv3" in ctx.without:
+        return _empty("care_mix")
+    if not iv3.available_iv3(ctx.raw_dir):
+        raise InputDataError("iv3/", f"no Iv3 accounts or budgets (iv3/<year>_jaarrekening.csv, "
+                                     f"iv3/<year>_begroting.csv) in the raw directory {ctx.raw_dir}")
     table, records = iv3.read_care_mix(ctx.raw_dir, ctx.names)
     ctx.records.extend(records)
+    # Scale: each Iv3 file's youth spending against CBS's realised cost of the nearest year (a file in
+    # euros instead of thousands is 1,000 times too large, with totals that add up).
+    costs = ctx.table("costs").dropna(subset=["realised_keur"])
+    cbs_totals = costs.groupby("year")["realised_keur"].sum()
+    for (year, kind), part in table.groupby(["year", "kind"]):
+        nearest = min(cbs_totals.index, key=lambda y: (abs(y - year), -y))
+        file = iv3.file_name(year, kind)
+        check_scale(float(part["lasten_keur"].sum()), float(cbs_totals[nearest]), file, "Lasten",
+                    f"youth spending in this file (EUR 1,000, {year})",
+                    f"the realised cost in CBS 83454NED of {nearest}", ctx.checks)
     return table
+
+
+def _read_flags(ctx: ImportContext) -> pd.DataFrame:
+    """Possible but implausible values, flagged by rule (see :mod:`jeugdzorg.data.checks`)."""
+    name = cbs_path(load_catalogue()["costs"]["table"])
+    flag_implausible_costs(ctx.table("costs"), ctx.table("register"), name, ctx.checks)
+    return ctx.checks.table()
 
 
 # --------------------------------------------------------------------------------------------
@@ -227,6 +264,7 @@ TABLES: dict[str, Table] = {table.name: table for table in (
             "year": Column(int, YEAR, description="Calendar year"),
             "budgeted_keur": _nullable(COUNT, "Budgeted youth-care cost, EUR 1,000 nominal (missing: not reported)"),
             "realised_keur": _nullable(COUNT, "Realised youth-care cost, EUR 1,000 nominal (missing: not reported)"),
+            "provisional": PROVISIONAL,
         }, unique=["gm_code", "year"], strict=True, ordered=True, name="costs"),
         "Budgeted and realised youth-care cost per municipality and calendar year, EUR 1,000 nominal "
         "(83454NED, form 'JZ Totaal jeugdzorg'); missing = not reported.",
@@ -242,6 +280,7 @@ TABLES: dict[str, Table] = {table.name: table for table in (
             "pct_protection_and_residence": _nullable(
                 COUNT, "Child protection with residential youth help, per 100 youths with protection (can exceed 100)"),
             "pct_youth_with_probation": _nullable(PERCENT, "Youths with juvenile probation, % of youths"),
+            "provisional": PROVISIONAL,
         }, unique=["region_code", "year"], strict=True, ordered=True, name="use_pct"),
         "Youth-care use per municipality (GM) or the Netherlands (NL01) and year, percentages "
         "(82972NED, 85098NED).",
@@ -253,6 +292,7 @@ TABLES: dict[str, Table] = {table.name: table for table in (
             "year": Column(int, YEAR, description="Calendar year"),
             "youths_in_care": _nullable(COUNT, "Youths with any youth care (persons)"),
             "pct_youth_0_22_in_care": _nullable(PERCENT, "Youths with any youth care, % of inhabitants aged 0-22"),
+            "provisional": PROVISIONAL,
         }, unique=["region_code", "year"], strict=True, ordered=True, name="use_counts"),
         "Youths with any youth care per municipality (GM) or the Netherlands (NL01) and year "
         "(84134NED, 85099NED, form 'JZ Totaal jeugdzorg').",
@@ -316,6 +356,24 @@ TABLES: dict[str, Table] = {table.name: table for table in (
         "Iv3 youth task fields per municipality, year and kind (realised accounts or budget), summed "
         "into care categories, EUR 1,000 (lasten).",
         ("Iv3 (CBS)",), _read_care_mix, codes="gm_code"),
+    Table(
+        "input_flags", "input_flags.csv", ("gm_code", "year", "variable", "rule"),
+        DataFrameSchema({
+            "table": _text("Snapshot table of the value"),
+            "file": _text("Raw file the value comes from"),
+            "gm_code": _text("Municipality code", GM),
+            "year": Column(int, YEAR, description="Year of the value"),
+            "variable": _text("Variable"),
+            "rule": _text("Rule that flagged it: jump, far_from_peers, reported_zero, or an overridden stop rule"),
+            "value": Column(float, nullable=True, description="The value (per inhabitant for cost rules, EUR)"),
+            "reference": Column(float, nullable=True,
+                                description="What it was compared with (previous year, size-class median)"),
+            "note": _text("Why it is flagged"),
+        }, unique=["gm_code", "year", "variable", "rule"], strict=True, ordered=True, name="input_flags"),
+        "Values that are possible but implausible, flagged by rule at import (jumps against the previous "
+        "year, far from the size-class median, reported zeros) and values a stop rule refused but an "
+        "override accepted; they stay in the data and the analyses can use or screen them.",
+        ("rules of jeugdzorg.data.checks",), _read_flags, codes="gm_code"),
 )}
 
 

@@ -17,9 +17,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pandera.errors
 import yaml
 
-from ..atomic import recover_interrupted_swap, swap_directory
+from ..atomic import recover_interrupted_swap, remove_stale, swap_directory
+from ..errors import InputDataError
 from ..fingerprint import code_closure, files_digest, sha256_file
 from ..paths import data_dir as default_data_dir
 from . import gemeentefonds, iv3
@@ -31,7 +33,8 @@ from .registry import TABLES, validate_tables
 
 __all__ = ["Snapshot", "import_raw", "write_snapshot", "load_snapshot", "read_manifest", "staleness",
            "input_files", "compare_tables", "importer_fingerprint", "sha256_file", "municipality_names",
-           "MANIFEST_NAME", "load_boundaries"]
+           "MANIFEST_NAME", "load_boundaries", "missing_parts", "check_inputs_present",
+           "OPTIONAL_PARTS"]
 
 SNAPSHOT_FORMAT = 1
 MANIFEST_NAME = "MANIFEST.yml"
@@ -46,6 +49,7 @@ class Snapshot:
     tables: dict[str, pd.DataFrame]
     inputs: list[InputRecord]
     boundaries: Any = None
+    without: frozenset[str] = frozenset()
 
 
 def importer_fingerprint() -> str:
@@ -66,24 +70,78 @@ def input_files(raw_dir: Path) -> list[str]:
     return files
 
 
-def import_raw(raw_dir: Path) -> Snapshot:
+#: Parts of the raw data the book can be built without (``--without PART``): the raw folder they live
+#: in, and what the book loses.
+OPTIONAL_PARTS: dict[str, tuple[str, str]] = {
+    "iv3": ("iv3/", "the Iv3 accounts and budgets: the care mix and the comparison with the objective model"),
+    "gemeentefonds": ("gemeentefonds/", "the gemeentefonds circulars: the objective model of youth-care cost"),
+    "boundaries": ("geo/", "the municipal boundaries: the maps"),
+}
+
+
+def part_of(relative: str) -> str | None:
+    """The optional part a raw file belongs to, if any."""
+    return next((part for part, (folder, _) in OPTIONAL_PARTS.items() if relative.startswith(folder)), None)
+
+
+def check_inputs_present(raw_dir: Path, previous: dict[str, Any] | None, without: frozenset[str] = frozenset()
+                         ) -> None:
+    """Every input the current snapshot was built from must still be in the raw directory.
+
+    Files found by their names (Iv3 years, gemeentefonds circulars, boundaries) would otherwise drop
+    out of a new snapshot without a word when one is deleted.
+
+    Raises
+    ------
+    InputDataError
+        Naming the first missing file and the option to build without its part.
+    """
+    unknown = sorted(set(without) - set(OPTIONAL_PARTS))
+    if unknown:
+        raise InputDataError("--without", f"unknown part(s) {unknown}; choose from {sorted(OPTIONAL_PARTS)}")
+    if previous is None:
+        return
+    for entry in previous.get("inputs", []):
+        relative = entry["file"]
+        part = part_of(relative)
+        if part in without or (Path(raw_dir) / relative).is_file():
+            continue
+        hint = f"; to build without {OPTIONAL_PARTS[part][1]}, pass --without {part}" if part else ""
+        raise InputDataError(relative, f"the current snapshot was built from this file, but it is missing from "
+                                       f"the raw directory {raw_dir}: restore it{hint}")
+
+
+def import_raw(raw_dir: Path, without: frozenset[str] = frozenset()) -> Snapshot:
     """Read every raw input into the project's tidy tables (every table of the registry).
+
+    Parameters
+    ----------
+    raw_dir
+        The raw directory.
+    without
+        Optional parts (:data:`OPTIONAL_PARTS`) to leave out: their tables are empty, and the manifest
+        and the book say so.
 
     Raises
     ------
     InputDataError
         Naming file, column and row of the first problem found.
     """
-    context = ImportContext(Path(raw_dir), {name: table.read for name, table in TABLES.items()})
+    raw_dir = Path(raw_dir)
+    context = ImportContext(raw_dir, {name: table.read for name, table in TABLES.items()},
+                            without=frozenset(without))
     tables = {name: table.sort(context.table(name)) for name, table in TABLES.items()}
     boundaries = None
-    boundary_file = latest_boundary_file(raw_dir)
-    if boundary_file is not None:
-        boundaries = simplify_boundaries(Path(raw_dir) / boundary_file, boundary_file)
+    if "boundaries" not in without:
+        boundary_file = latest_boundary_file(raw_dir)
+        if boundary_file is None:
+            raise InputDataError("geo/", f"no municipal boundaries (geo/gemeente_<year>.geojson) in the raw "
+                                         f"directory {raw_dir}; pass --without boundaries to build without maps")
+        boundaries = simplify_boundaries(raw_dir / boundary_file, boundary_file)
         context.record(boundary_file, "CBS/Kadaster gebiedsindelingen",
                        "Municipal boundaries (generalised), © CBS / Kadaster", "maps",
                        boundary_file.split("_")[-1].split(".")[0], len(boundaries))
-    return Snapshot(tables=tables, inputs=context.records, boundaries=boundaries)
+    return Snapshot(tables=tables, inputs=context.records, boundaries=boundaries, without=frozenset(without))
 
 
 def _vintage(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
@@ -148,6 +206,8 @@ def _manifest(snapshot: Snapshot, raw_dir: Path, out_dir: Path) -> dict[str, Any
         "credit": cat["credit"],
         "importer_fingerprint": importer_fingerprint(),
         "vintage": _vintage(snapshot.tables),
+        "missing_parts": {part: OPTIONAL_PARTS[part][1] for part in sorted(snapshot.without)},
+        "flags": {rule: int(n) for rule, n in snapshot.tables["input_flags"]["rule"].value_counts().sort_index().items()},
         "inputs": inputs,
         "outputs": outputs,
     }
@@ -160,8 +220,11 @@ def write_snapshot(snapshot: Snapshot, raw_dir: Path, data_dir: Path, *, today: 
     removed, revised per table).  When the tables are unchanged, the previous date and change record
     are kept, so re-importing identical data changes no byte of the tables or of those entries.
     """
-    validate_tables(snapshot.tables)
-    recover_interrupted_swap(data_dir)
+    try:
+        validate_tables(snapshot.tables)
+    except (pandera.errors.SchemaErrors, ValueError) as exc:
+        raise _schema_error(exc) from None
+    remove_stale(data_dir.parent, ["snapshot"], [data_dir])
     history = _history(snapshot, data_dir, today)
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".tmp-snapshot-", dir=data_dir.parent))
@@ -179,6 +242,28 @@ def write_snapshot(snapshot: Snapshot, raw_dir: Path, data_dir: Path, *, today: 
         swap_directory(staging, data_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _schema_error(exc: Exception) -> InputDataError:
+    """A failed validation of a tidy table, as an input error naming the table's sources and the first
+    failing value (the raw checks should have caught it earlier, with the row of the raw file)."""
+    if isinstance(exc, pandera.errors.SchemaErrors):
+        name = exc.schema.name
+        cases = exc.failure_cases
+        first = cases.iloc[0]
+        column = first.get("column")
+        value = first.get("failure_case")
+        check = first.get("check")
+        sources = ", ".join(TABLES[name].sources) if name in TABLES else name
+        return InputDataError(sources, f"the {name} table fails its check {check!r} with value {value!r} "
+                                       f"({len(cases)} failing cell(s) in all)",
+                              column=None if pd.isna(column) else str(column))
+    return InputDataError("snapshot", str(exc))
+
+
+def missing_parts(data_dir: Path | None = None) -> dict[str, str]:
+    """The optional parts the snapshot was built without: part -> what the book lacks."""
+    return (read_manifest(data_dir) or {}).get("missing_parts") or {}
 
 
 def _history(snapshot: Snapshot, data_dir: Path, today: str | None) -> dict[str, Any]:
@@ -204,7 +289,7 @@ def read_manifest(data_dir: Path | None = None) -> dict[str, Any] | None:
         return yaml.safe_load(handle)
 
 
-def staleness(raw_dir: Path, data_dir: Path) -> str | None:
+def staleness(raw_dir: Path, data_dir: Path, without: frozenset[str] = frozenset()) -> str | None:
     """Why the snapshot must be re-imported from ``raw_dir``, or ``None`` if it is current.
 
     The snapshot is current when its manifest records the same sha256 for every raw input and the
@@ -215,8 +300,10 @@ def staleness(raw_dir: Path, data_dir: Path) -> str | None:
         return "no snapshot yet"
     if manifest.get("importer_fingerprint") != importer_fingerprint():
         return "the importer code or catalogue changed"
+    if set(manifest.get("missing_parts") or {}) != set(without):
+        return "the parts to build without changed"
     recorded = {entry["file"]: entry["sha256"] for entry in manifest["inputs"]}
-    current = input_files(raw_dir)
+    current = [f for f in input_files(raw_dir) if part_of(f) not in without]
     gone = sorted(set(recorded) - set(current))
     if gone:
         return f"{gone[0]} is no longer in the raw directory"

@@ -1,0 +1,283 @@
+"""The book's charts, each drawn only from the (rounded) data it is given.
+
+Every function takes the figure's data as a DataFrame -- the same rounded numbers that
+:func:`jeugdzorg.book.publish.figure` glues as text beside the figure (so nbval checks them and
+readers can download them) -- and returns a finished figure in the book's style
+(:mod:`jeugdzorg.book.figures`).  Nothing here computes a statistic from raw data: a box plot gets
+its percentiles, a fitted line its two end points.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from . import figures
+from .figures import PALETTE
+
+
+def national_totals(data: pd.DataFrame) -> Figure:
+    """Bars of budgeted and realised cost per year, with the number of reporting municipalities.
+
+    ``data``: ``year, budgeted_million, realised_million, municipalities_realised``.
+    """
+    fig, ax = figures.new_figure()
+    width = 0.38
+    x = data["year"].to_numpy()
+    ax.bar(x - width / 2, data["budgeted_million"], width, label="Budgeted (begroting)")
+    ax.bar(x + width / 2, data["realised_million"], width, label="Realised (jaarrekening)")
+    for year, n, value in zip(x, data["municipalities_realised"], data["realised_million"]):
+        ax.annotate(f"n={n}", (year + width / 2, value), ha="center", va="bottom", fontsize=8, xytext=(0, 2),
+                    textcoords="offset points")
+    ax.set_xticks(x)
+    ax.legend(frameon=False, loc="upper left")
+    return figures.finish(fig, ax, title="Youth-care cost summed over reporting municipalities",
+                          xlabel="Year", ylabel="EUR million (nominal)")
+
+
+def national_use(data: pd.DataFrame) -> Figure:
+    """Lines of the national percentages of young people in care.
+
+    ``data``: ``year, pct_youth_with_jeugdhulp, pct_youth_0_22_in_care, pct_youth_with_protection``.
+    """
+    fig, ax = figures.new_figure()
+    ax.plot(data["year"], data["pct_youth_with_jeugdhulp"], marker="o", label="Youth help in kind (% of age 0-17)")
+    ax.plot(data["year"], data["pct_youth_0_22_in_care"], marker="s", label="Any youth care (% of age 0-22)")
+    ax.plot(data["year"], data["pct_youth_with_protection"], marker="^", label="Child protection (% of age 0-17)")
+    ax.set_ylim(0, None)
+    ax.set_xticks(data["year"])
+    ax.legend(frameon=False, loc="center right")
+    return figures.finish(fig, ax, title="Share of young people receiving youth care, the Netherlands",
+                          xlabel="Year", ylabel="% of young inhabitants")
+
+
+def distribution_boxes(data: pd.DataFrame, *, title: str, ylabel: str) -> Figure:
+    """Box plots from percentiles: box P25-P75, line at the median, whiskers P10 and P90.
+
+    ``data``: ``year, municipalities, p10, p25, median, p75, p90``.
+    """
+    fig, ax = figures.new_figure()
+    stats = [{"label": str(int(row.year)), "whislo": row.p10, "q1": row.p25, "med": row.median,
+              "q3": row.p75, "whishi": row.p90, "fliers": []} for row in data.itertuples()]
+    ax.bxp(stats, positions=data["year"].to_numpy(), widths=0.6, showfliers=False,
+           medianprops={"color": PALETTE[1], "linewidth": 2})
+    for row in data.itertuples():
+        ax.annotate(f"n={row.municipalities}", (row.year, row.p90), ha="center", va="bottom",
+                    fontsize=8, xytext=(0, 3), textcoords="offset points")
+    ax.set_ylim(0, None)
+    return figures.finish(fig, ax, title=title, xlabel="Year", ylabel=ylabel)
+
+
+def trend_index(data: pd.DataFrame, *, municipalities: int, first: int) -> Figure:
+    """Index lines (first year = 100) of cost, young people in care and cost per young person in care.
+
+    ``data``: ``year, realised_million_index, youths_in_care_index, cost_per_client_index``.
+    """
+    fig, ax = figures.new_figure()
+    ax.plot(data["year"], data["realised_million_index"], marker="o", label="Realised cost")
+    ax.plot(data["year"], data["youths_in_care_index"], marker="s", label="Young people in care")
+    ax.plot(data["year"], data["cost_per_client_index"], marker="^", label="Cost per young person in care")
+    ax.axhline(100, color="#999999", linewidth=0.8)
+    ax.set_xticks(data["year"])
+    ax.legend(frameon=False, loc="upper left")
+    return figures.finish(fig, ax, title=f"Youth-care cost and use in the same {municipalities} municipalities",
+                          xlabel="Year", ylabel=f"Index, {first} = 100 (nominal euros)")
+
+
+def driver_scatter(data: pd.DataFrame, *, drivers: list[str], labels: dict[str, str], outcome: str,
+                   correlations: pd.Series, year: int) -> Figure:
+    """One scatter per driver against the outcome, with a least-squares line; ``data`` per municipality."""
+    ncols = 4
+    nrows = int(np.ceil(len(drivers) / ncols))
+    fig, axes = figures.new_figure(nrows, ncols, figsize=(11, 3.3 * nrows + 0.6), sharey=True)
+    for ax, name in zip(np.ravel(axes), drivers):
+        x, y = data[name], data[outcome]
+        ax.scatter(x, y, s=8, alpha=0.5, color=PALETTE[0], edgecolor="none")
+        slope, intercept = np.polyfit(x, y, 1)
+        grid = np.linspace(x.min(), x.max(), 50)
+        ax.plot(grid, intercept + slope * grid, color=PALETTE[1], linewidth=1.5)
+        ax.set_title(f"r = {correlations[name]:.2f}", fontsize=9, loc="right")
+        ax.set_xlabel(textwrap.fill(labels[name], 34), fontsize=8)
+    for ax in np.ravel(axes)[len(drivers):]:
+        ax.set_visible(False)
+    for ax in np.ravel(axes)[::ncols]:
+        ax.set_ylabel("log EUR per inhabitant 0-17")
+    return figures.finish_grid(fig, title=f"Youth-care cost per young inhabitant against need drivers, {year}")
+
+
+def coefficient_effects(data: pd.DataFrame, *, models: list[str], drivers: list[str], labels: dict[str, str],
+                        xlabel: str, highlight: tuple[str, ...] = ("Between", "Two-way FE")) -> Figure:
+    """Point estimates with intervals per driver (rows) and model (colours).
+
+    ``data``: ``model, variable, coef_effect, lower_effect, upper_effect``.
+    """
+    fig, ax = figures.new_figure(figsize=(8.5, 0.75 * len(drivers) + 1.6))
+    offsets = np.linspace(-0.3, 0.3, len(models))
+    for offset, model, colour in zip(offsets, models, PALETTE * 2):
+        part = data[data["model"] == model]
+        y = np.array([drivers.index(v) for v in part["variable"]]) + offset
+        ax.errorbar(part["coef_effect"], y, xerr=[part["coef_effect"] - part["lower_effect"],
+                                                  part["upper_effect"] - part["coef_effect"]],
+                    fmt="o", markersize=4, capsize=2, label=model, color=colour, linestyle="none",
+                    alpha=0.9 if model in highlight else 0.55)
+    ax.axvline(0, color="#777777", linewidth=0.8)
+    ax.set_yticks(range(len(drivers)))
+    ax.set_yticklabels([labels[d] for d in drivers], fontsize=8.5)
+    ax.invert_yaxis()
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    return figures.finish(fig, ax, title="Estimated effect of each need driver, six estimators",
+                          xlabel=xlabel, ylabel="")
+
+
+def actual_predicted(data: pd.DataFrame, *, label: str) -> Figure:
+    """Actual against predicted, one dot per municipality; rows with ``highlight`` are named.
+
+    ``data``: ``gm_code, name, predicted, actual, highlight`` (``above``, ``below`` or empty).
+    """
+    fig, ax = figures.new_figure(figsize=(7.5, 6.0))
+    ax.scatter(data["predicted"], data["actual"], s=10, alpha=0.5, color=PALETTE[0], edgecolor="none")
+    lo = min(data["predicted"].min(), data["actual"].min())
+    hi = max(data["predicted"].max(), data["actual"].max())
+    ax.plot([lo, hi], [lo, hi], color="#777777", linewidth=0.8)
+    for row in data[data["highlight"] != ""].itertuples():
+        ax.annotate(row.name, (row.predicted, row.actual), fontsize=7.5, xytext=(4, 0),
+                    textcoords="offset points", va="center",
+                    color=PALETTE[1] if row.highlight == "above" else PALETTE[3])
+    return figures.finish(fig, ax, title="Actual against predicted cost, municipal means",
+                          xlabel=f"Predicted by need drivers: {label}", ylabel=f"Actual: {label}")
+
+
+def change_scatter(data: pd.DataFrame, *, first: int, last: int, unit: str) -> Figure:
+    """Actual change against the change the drivers explain, one dot per municipality.
+
+    ``data``: ``gm_code, driver_change, actual_change`` (in the effect unit).
+    """
+    fig, ax = figures.new_figure(figsize=(7.5, 5.5))
+    ax.scatter(data["driver_change"], data["actual_change"], s=10, alpha=0.5, color=PALETTE[0], edgecolor="none")
+    ax.axhline(0, color="#777777", linewidth=0.8)
+    ax.axvline(0, color="#777777", linewidth=0.8)
+    return figures.finish(fig, ax, title=f"Change in cost and change explained by drivers, {first}-{last}",
+                          xlabel=f"Change attributed to changes in drivers ({unit}, two-way FE)",
+                          ylabel=f"Actual change ({unit})")
+
+
+def robustness_panels(data: pd.DataFrame, *, variants: list[str], key: list[str], titles: dict[str, str],
+                      xlabels: dict[str, str]) -> Figure:
+    """One panel per key driver: the coefficient under each variant, between and two-way FE.
+
+    ``data``: ``variant, model, variable, coef, lower, upper``.
+    """
+    fig, axes = figures.new_figure(1, len(key), figsize=(12, 4.8), sharey=True)
+    for ax, name in zip(np.atleast_1d(axes), key):
+        for model, colour, offset in (("Between", PALETTE[0], -0.15), ("Two-way FE", PALETTE[1], 0.15)):
+            part = data[(data["variable"] == name) & (data["model"] == model)]
+            y = np.array([variants.index(v) for v in part["variant"]]) + offset
+            ax.errorbar(part["coef"], y, xerr=[part["coef"] - part["lower"], part["upper"] - part["coef"]],
+                        fmt="o", markersize=4, capsize=2, color=colour, label=model, linestyle="none")
+        ax.axvline(0, color="#777777", linewidth=0.8)
+        ax.set_title(titles[name], fontsize=9, loc="left")
+        ax.set_xlabel(xlabels[name], fontsize=8)
+    first_ax = np.atleast_1d(axes)[0]
+    first_ax.set_yticks(range(len(variants)))
+    first_ax.set_yticklabels(variants, fontsize=8.5)
+    first_ax.invert_yaxis()
+    first_ax.legend(frameon=False, fontsize=8, loc="lower left")
+    return figures.finish_grid(fig, title="Key coefficients under each robustness variant (95% intervals)")
+
+
+def overspend_bars(data: pd.DataFrame) -> Figure:
+    """Realised cost above budget per year, % of budget, with the number of municipalities.
+
+    ``data``: ``year, overspend_pct, municipalities``.
+    """
+    fig, ax = figures.new_figure()
+    ax.bar(data["year"], data["overspend_pct"], color=PALETTE[1], width=0.6)
+    for row in data.itertuples():
+        ax.annotate(f"n={row.municipalities}", (row.year, max(row.overspend_pct, 0)), ha="center",
+                    va="bottom", fontsize=8, xytext=(0, 2), textcoords="offset points")
+    ax.axhline(0, color="#777777", linewidth=0.8)
+    ax.set_xticks(data["year"])
+    return figures.finish(fig, ax, title="Realised youth-care cost above budget, reporting municipalities",
+                          xlabel="Year", ylabel="% of budgeted cost")
+
+
+def model_budget(data: pd.DataFrame, *, year: int, circular: str) -> Figure:
+    """Iv3 youth budget against the gemeentefonds model amount, per young inhabitant.
+
+    ``data``: ``gm_code, model_per_youth, budget_per_youth``.
+    """
+    fig, ax = figures.new_figure(figsize=(7.5, 6.0))
+    ax.scatter(data["model_per_youth"], data["budget_per_youth"], s=10, alpha=0.5, color=PALETTE[0],
+               edgecolor="none")
+    top = max(data["model_per_youth"].max(), data["budget_per_youth"].max())
+    ax.plot([0, top], [0, top], color="#777777", linewidth=0.8)
+    ax.set_xlim(0, None)
+    ax.set_ylim(0, None)
+    return figures.finish(fig, ax, title=f"Youth-care budget against the gemeentefonds model, {year}",
+                          xlabel=f"Model amount ({circular}), EUR per inhabitant 0-17",
+                          ylabel="Iv3 youth budget, EUR per inhabitant 0-17",
+                          source="Bron: CBS (Iv3), Ministerie van BZK (gemeentefonds); analysis: this book")
+
+
+def share_histogram(data: pd.DataFrame, *, column: str, year: int) -> Figure:
+    """Histogram of a share across municipalities with its median.
+
+    ``data``: ``gm_code, <column>``.
+    """
+    fig, ax = figures.new_figure()
+    values = data[column]
+    ax.hist(values, bins=30, color=PALETTE[0], alpha=0.85)
+    ax.axvline(values.median(), color=PALETTE[1], linewidth=2, label="median")
+    ax.legend(frameon=False)
+    return figures.finish(fig, ax, title=f"Share of youth spending on care with residence, {year}",
+                          xlabel="% of the municipality's youth spending (Iv3 accounts)",
+                          ylabel="Number of municipalities", source="Bron: CBS (Iv3); analysis: this book")
+
+
+def profile_cost_trend(data: pd.DataFrame, *, name: str) -> Figure:
+    """A municipality's cost per young inhabitant against the national median and middle half.
+
+    ``data``: ``year, cost_per_youth, plausible, national_median, national_p25, national_p75``.
+    """
+    fig, ax = figures.new_figure()
+    years = list(data["year"])
+    ax.fill_between(years, data["national_p25"], data["national_p75"], color=PALETTE[4], alpha=0.15,
+                    linewidth=0, label="Middle half of municipalities")
+    ax.plot(years, data["national_median"], color=PALETTE[4], marker="s", label="National median")
+    ax.plot(years, data["cost_per_youth"].where(data["plausible"]), color=PALETTE[0], marker="o",
+            linewidth=2, label=name)
+    odd = data[data["cost_per_youth"].notna() & ~data["plausible"]]
+    if not odd.empty:
+        ax.plot(odd["year"], odd["cost_per_youth"], linestyle="none", marker="x", color=PALETTE[1],
+                label="Outside the plausible range (not compared)")
+    if data["cost_per_youth"].isna().all():
+        ax.text(0.5, 0.5, f"{name}: realised cost not available", transform=ax.transAxes, ha="center",
+                color=PALETTE[1])
+    ax.set_xticks(years)
+    ax.set_ylim(bottom=0)
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(0, -0.14), ncol=2, fontsize=9)
+    return figures.finish(fig, ax, title=f"Cost per young inhabitant: {name} and the Netherlands",
+                          xlabel="Year", ylabel="EUR per inhabitant aged 0-17 (nominal)")
+
+
+def profile_care_mix(data: pd.DataFrame, *, name: str, year: int | None) -> Figure:
+    """Horizontal bars of the care mix of a municipality and the Netherlands.
+
+    ``data``: ``category, municipality_pct, national_pct``.
+    """
+    fig, ax = figures.new_figure(figsize=(8.0, 3.8))
+    positions = np.arange(len(data))
+    ax.barh(positions - 0.2, data["municipality_pct"], height=0.4, color=PALETTE[0], label=name)
+    ax.barh(positions + 0.2, data["national_pct"], height=0.4, color=PALETTE[4], label="Netherlands")
+    if data["municipality_pct"].isna().all():
+        ax.text(0.5, 0.5, f"{name}: Iv3 accounts not available", transform=ax.transAxes, ha="center",
+                color=PALETTE[1])
+    ax.set_yticks(positions, [str(c).capitalize() for c in data["category"]])
+    ax.invert_yaxis()
+    ax.legend(frameon=False, loc="lower right")
+    return figures.finish(fig, ax, title=f"Care mix of {name} and the Netherlands, accounts {year}",
+                          xlabel="Share of spending on the youth task fields (%)", ylabel="Care category",
+                          source="Bron: CBS (Iv3, jaarrekening), CC BY 4.0; analysis: this book")
