@@ -30,7 +30,17 @@ def cbs_tables() -> list[str]:
     tables = [r["table"] for r in cat["registers"]] + [cat["costs"]["table"]]
     tables += cat["use_pct"]["tables"] + cat["use_counts"]["tables"]
     tables += [e["table"] for e in cat["drivers"]["editions"]]
+    tables.append(cat["prices"]["table"])
     return tables
+
+
+def prices_file(raw_dir) -> str:
+    """The raw file of the consumer prices: the fetched CBS table if present, else the fallback."""
+    from pathlib import Path
+
+    spec = load_catalogue()["prices"]
+    fetched = cbs_path(spec["table"])
+    return fetched if (Path(raw_dir) / fetched).is_file() else spec["fallback"]["file"]
 
 
 @dataclass

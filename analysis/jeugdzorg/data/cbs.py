@@ -228,3 +228,52 @@ def read_driver_edition(path: Path, name: str, spec: dict[str, Any], title: str,
         periods="edition " + ", ".join(str(e) for e in editions), rows=len(raw),
         suppressed_cells=count_suppressed(raw, sorted(used)))
     return long.reset_index(drop=True), record
+
+
+def read_prices(path: Path, name: str, spec: dict[str, Any]) -> tuple[pd.DataFrame, InputRecord]:
+    """Consumer price index per year: from CBS 83131NED (fetched) or its published annual changes.
+
+    Returns
+    -------
+    tuple
+        ``year, cpi_index, cpi_change_pct, provisional, source`` (index 2015 = 100, change in %),
+        and the record for the manifest.
+    """
+    fallback = spec["fallback"]
+    if name == fallback["file"]:
+        raw = read_table(path, name, ";", ["year", *fallback["columns"]])
+        detect_notation(raw, list(fallback["columns"]), name, "point")
+        out = pd.DataFrame({"year": parse_numbers(raw["year"], name, "year", missing=None)})
+        bad = out["year"].ne(out["year"].round()) | ~out["year"].between(1900, 2100)
+        if bad.any():
+            line = bad.idxmax()
+            raise InputDataError(name, f"{raw.at[line, 'year']!r} is not a year", column="year", row=int(line))
+        out["year"] = out["year"].astype("int64")
+        for column, variable in fallback["columns"].items():
+            out[variable] = parse_numbers(raw[column], name, column)
+        out["provisional"] = False
+        title, table = fallback["title"], "cpi_annual"
+    else:
+        raw = read_table(path, name, ";", ["Perioden", *spec["filter"], *spec["columns"]])
+        for column, value in spec["filter"].items():
+            raw = raw[raw[column] == value]
+        if raw.empty:
+            raise InputDataError(name, f"no rows with {spec['filter']}", column=next(iter(spec["filter"])))
+        raw = annual_rows(raw, name)
+        detect_notation(raw, list(spec["columns"]), name, "point")
+        out = pd.DataFrame({"year": raw["year"]})
+        for column, variable in spec["columns"].items():
+            out[variable] = parse_numbers(raw[column], name, column)
+        out["provisional"] = raw["provisional"]
+        title, table = spec["title"], spec["table"]
+    _reject_duplicates(out, ["year"], name, "year" if table == "cpi_annual" else "Perioden")
+    if (out["cpi_index"] <= 0).any():
+        line = out["cpi_index"].le(0).idxmax()
+        raise InputDataError(name, f"price index {out.at[line, 'cpi_index']} is not positive", row=int(line))
+    out["source"] = name
+    out = out[["year", "cpi_index", "cpi_change_pct", "provisional", "source"]].sort_values("year")
+    years = sorted(out["year"])
+    record = InputRecord(file=name, table=table, title=title, role="prices", periods=f"{years[0]}-{years[-1]}",
+                         rows=len(raw), suppressed_cells=count_suppressed(raw, spec["columns"] if table != "cpi_annual"
+                                                                         else fallback["columns"]))
+    return out.reset_index(drop=True), record

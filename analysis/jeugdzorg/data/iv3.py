@@ -277,7 +277,9 @@ def care_mix(frame: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``gm_code, year, kind, category, lasten_keur`` (x EUR 1,000), one row per category that has
+        ``gm_code, year, kind, category, lasten_keur, baten_keur`` (x EUR 1,000: spending and
+        receipts, e.g. contributions of other municipalities to care a central municipality buys for
+        its region), one row per category that has
         task fields in that year's structure (``access`` and ``policy and coordination`` exist only
         from 2025; compare across the break with :data:`COMPARABLE_CATEGORIES`).
 
@@ -294,7 +296,7 @@ def care_mix(frame: pd.DataFrame) -> pd.DataFrame:
                              "CARE_CATEGORIES in analysis/jeugdzorg/data/iv3.py", column="Taakveld")
     youth = frame[frame["task_field"].isin(CARE_CATEGORIES)]
     out = (youth.assign(category=youth["task_field"].map(CARE_CATEGORIES))
-           .groupby(["gm_code", "year", "kind", "category"], as_index=False)["lasten_keur"].sum())
+           .groupby(["gm_code", "year", "kind", "category"], as_index=False)[["lasten_keur", "baten_keur"]].sum())
     order = {c: i for i, c in enumerate(CATEGORIES)}
     return out.sort_values(["year", "kind", "gm_code", "category"], key=lambda s: s.map(order)
                            if s.name == "category" else s, ignore_index=True)

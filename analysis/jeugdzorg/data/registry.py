@@ -20,7 +20,7 @@ from pandera.pandas import Check, Column, DataFrameSchema
 
 from ..errors import InputDataError
 from . import cbs, gemeentefonds, iv3
-from .catalogue import cbs_path, load_catalogue
+from .catalogue import cbs_path, load_catalogue, prices_file
 from .checks import check_scale, flag_implausible_costs
 from .context import ImportContext
 from .mergers import check_successors, read_mergers
@@ -35,6 +35,7 @@ PERCENT = Check.in_range(0, 100)
 Reader = Callable[[ImportContext], pd.DataFrame]
 #: CBS marked the year's figures as provisional (``2023*``, ``2023 voorlopig``).
 PROVISIONAL = Column(bool, description="CBS marks the figures of this year as provisional")
+SOURCE_TABLE = Column(str, Check.str_matches(r"^\d{5}NED$"), description="CBS table (edition) the row comes from")
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,8 @@ def _read_editions(role: str) -> Reader:
             name = cbs_path(table)
             frame, record = cbs.read_measure_table(ctx.require(name), name, table, spec, role, ctx.names,
                                                    ctx.checks)
-            parts.append(frame)
+            # Which edition a row comes from: a switch of table is a possible break in the series.
+            parts.append(frame.assign(source_table=table))
             ctx.records.append(record)
         combined = pd.concat(parts, ignore_index=True)
         overlap = combined[combined.duplicated(["region_code", "year"], keep=False)]
@@ -222,6 +224,13 @@ def _read_care_mix(ctx: ImportContext) -> pd.DataFrame:
     return table
 
 
+def _read_prices(ctx: ImportContext) -> pd.DataFrame:
+    name = prices_file(ctx.raw_dir)
+    table, record = cbs.read_prices(ctx.require(name), name, load_catalogue()["prices"])
+    ctx.records.append(record)
+    return table
+
+
 def _read_flags(ctx: ImportContext) -> pd.DataFrame:
     """Possible but implausible values, flagged by rule (see :mod:`jeugdzorg.data.checks`)."""
     name = cbs_path(load_catalogue()["costs"]["table"])
@@ -281,6 +290,7 @@ TABLES: dict[str, Table] = {table.name: table for table in (
                 COUNT, "Child protection with residential youth help, per 100 youths with protection (can exceed 100)"),
             "pct_youth_with_probation": _nullable(PERCENT, "Youths with juvenile probation, % of youths"),
             "provisional": PROVISIONAL,
+            "source_table": SOURCE_TABLE,
         }, unique=["region_code", "year"], strict=True, ordered=True, name="use_pct"),
         "Youth-care use per municipality (GM) or the Netherlands (NL01) and year, percentages "
         "(82972NED, 85098NED).",
@@ -293,6 +303,7 @@ TABLES: dict[str, Table] = {table.name: table for table in (
             "youths_in_care": _nullable(COUNT, "Youths with any youth care (persons)"),
             "pct_youth_0_22_in_care": _nullable(PERCENT, "Youths with any youth care, % of inhabitants aged 0-22"),
             "provisional": PROVISIONAL,
+            "source_table": SOURCE_TABLE,
         }, unique=["region_code", "year"], strict=True, ordered=True, name="use_counts"),
         "Youths with any youth care per municipality (GM) or the Netherlands (NL01) and year "
         "(84134NED, 85099NED, form 'JZ Totaal jeugdzorg').",
@@ -352,10 +363,23 @@ TABLES: dict[str, Table] = {table.name: table for table in (
             "kind": _text("realised (jaarrekening) or budgeted (begroting)", Check.isin(["realised", "budgeted"])),
             "category": _text("Care category (youth task fields mapped, see the care-mix chapter)"),
             "lasten_keur": Column(float, description="Spending (lasten), EUR 1,000 nominal"),
+            "baten_keur": Column(float, description="Receipts (baten) on the same task fields, EUR 1,000 nominal"),
         }, unique=["gm_code", "year", "kind", "category"], strict=True, ordered=True, name="care_mix"),
         "Iv3 youth task fields per municipality, year and kind (realised accounts or budget), summed "
-        "into care categories, EUR 1,000 (lasten).",
+        "into care categories, EUR 1,000: spending (lasten) and receipts (baten).",
         ("Iv3 (CBS)",), _read_care_mix, codes="gm_code"),
+    Table(
+        "prices", "prices.csv", ("year",),
+        DataFrameSchema({
+            "year": Column(int, YEAR, description="Calendar year"),
+            "cpi_index": Column(float, Check.gt(0), description="Consumer price index, all spending, 2015 = 100"),
+            "cpi_change_pct": Column(float, nullable=True, description="Change against the year before, %"),
+            "provisional": PROVISIONAL,
+            "source": _text("The raw file: CBS 83131NED when fetched, else its published annual changes"),
+        }, unique=["year"], strict=True, ordered=True, name="prices"),
+        "Consumer price index (CPI, all spending) per year, 2015 = 100, for real euros: CBS 83131NED when "
+        "fetched, else an index chained from CBS's published annual changes (cpi/cpi_annual.csv).",
+        ("83131NED",), _read_prices),
     Table(
         "input_flags", "input_flags.csv", ("gm_code", "year", "variable", "rule"),
         DataFrameSchema({

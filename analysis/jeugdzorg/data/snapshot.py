@@ -26,7 +26,7 @@ from ..fingerprint import code_closure, files_digest, sha256_file
 from ..paths import data_dir as default_data_dir
 from . import gemeentefonds, iv3
 from .boundaries import BOUNDARIES_FILE, latest_boundary_file, simplify_boundaries, write_boundaries
-from .catalogue import InputRecord, cbs_path, cbs_tables, load_catalogue
+from .catalogue import InputRecord, cbs_path, cbs_tables, load_catalogue, prices_file
 from .context import ImportContext
 from .names import ALIASES_FILE, MunicipalityNames, read_name_aliases
 from .registry import TABLES, validate_tables
@@ -60,7 +60,9 @@ def importer_fingerprint() -> str:
 def input_files(raw_dir: Path) -> list[str]:
     """Every raw file the importer reads, relative to ``raw_dir``."""
     cat = load_catalogue()
-    files = [cbs_path(table) for table in cbs_tables()]
+    prices = cbs_path(cat["prices"]["table"])
+    files = [cbs_path(table) for table in cbs_tables() if cbs_path(table) != prices]
+    files.append(prices_file(raw_dir))
     files.append(cat["mergers"]["file"])
     files.append(ALIASES_FILE)
     files += gemeentefonds.input_files(raw_dir) + iv3.input_files(raw_dir)

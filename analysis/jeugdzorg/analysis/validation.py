@@ -1,0 +1,420 @@
+"""Is a municipality's cost what it seems?  Rules that test the cost data against other sources.
+
+CBS 83454NED reports each municipality's youth-care cost; the municipality's own accounts (Iv3)
+report its youth task fields; the use tables count its young people in care.  Where these disagree
+far beyond the national spread, the cost is booked somewhere else (a shared-service body of several
+municipalities, a regional purchasing body) and says nothing about the municipality's care.  Where
+the residence rule of 2022 moved costs between municipalities, a host municipality's drop is
+bookkeeping, not a saving.
+
+Every rule here works on the distribution of the data, never on a list of names, so a new edition
+is judged by the same rule.  Flags mark; they do not delete: a flagged municipality stays in every
+table and total and is left out only of rankings and of "above/below expected" statements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..data.iv3 import COMPARABLE_CATEGORIES
+from ..data.mergers import SUM, harmonise
+from . import panel as P
+from .descriptives import without_reported_zeros
+
+#: A value is far from the national distribution beyond this many robust standard deviations
+#: (1.4826 x the median absolute deviation, which equals the standard deviation for normal data and
+#: is not pulled by the outliers it is meant to find).
+ROBUST_Z_LIMIT = 3.0
+#: The median absolute deviation of a normal distribution is 0.6745 of its standard deviation.
+MAD_TO_SD = 1.4826
+
+#: From 1 January 2022 the municipality where the parents live pays for a youth in residential care
+#: (woonplaatsbeginsel), no longer the municipality of the institution.
+RESIDENCE_RULE_YEAR = 2022
+#: A host municipality's cost per young inhabitant changed at least this much less (in log points)
+#: than the national median change over the residence-rule year.  0.25 log points is a fall of 22%
+#: relative to the typical municipality; the hosts of large institutions fell 30-40%.
+HOST_RELATIVE_DROP = 0.25
+
+#: Flag names, their meaning for a reader, and where the flag keeps the municipality out.
+FLAG_RULES: dict[str, str] = {
+    "accounts_mismatch": "CBS cost and the municipality's own accounts disagree far beyond the national "
+                         "spread: youth care is booked elsewhere (a shared-service or regional body)",
+    "no_accounts": "the municipality's own accounts book no youth care at all",
+    "cost_per_client": "cost per young person in care far outside the national spread",
+    "residence_rule_host": "hosted residential institutions: its cost fell when the residence rule "
+                           "of 2022 moved their cost to the parents' municipalities",
+    "regional_body": "receives a large part of its youth-care spending back from other municipalities "
+                     "(it buys care for its region)",
+    "care_mix_outlier": "share of care with residence far outside the national spread: care is booked "
+                        "through a regional body",
+}
+#: Flags that keep a municipality out of rankings and "above/below expected" statements.
+RANKING_FLAGS = ("accounts_mismatch", "no_accounts", "cost_per_client")
+
+
+def robust_z(values: pd.Series) -> pd.Series:
+    """``(value - median) / (1.4826 * MAD)``: distance from the centre in robust standard deviations."""
+    centre = values.median()
+    spread = MAD_TO_SD * (values - centre).abs().median()
+    if not np.isfinite(spread) or spread == 0:
+        return pd.Series(0.0, index=values.index)
+    return (values - centre) / spread
+
+
+def nearest_year(target: int, available: list[int]) -> int:
+    """The year of ``available`` nearest to ``target``; of two equally near, the later."""
+    if not available:
+        raise ValueError("no years to choose from")
+    return min(available, key=lambda y: (abs(y - target), -y))
+
+
+@dataclass
+class AccountsCheck:
+    """CBS 83454NED cost against the municipal accounts (Iv3) and use, one pair of years.
+
+    Attributes
+    ----------
+    cbs_year, accounts_year
+        The years compared: the latest accounts year and the 83454NED year nearest to it.
+    growth
+        The factor applied to the 83454NED cost to bring it to ``accounts_year``: the national
+        growth of 83454NED over its own last year, once per year between the two (1 when the years
+        agree).
+    growth_years
+        The two 83454NED years that growth was measured on (``None`` when the years agree).
+    table
+        Indexed by GM code (boundaries of the boundary year): ``name``, ``cbs_keur`` (83454NED realised,
+        EUR 1,000), ``cbs_adjusted_keur`` (times ``growth``), ``accounts_keur`` (Iv3 care fields,
+        lasten), ``youths_in_care`` (in ``cbs_year``), ``cbs_per_client``, ``accounts_per_client``
+        (EUR), ``ratio`` (accounts / adjusted CBS), ``z`` (robust z of log ratio), ``z_per_client`` and
+        ``flag`` (a key of :data:`FLAG_RULES` or empty).
+    """
+
+    cbs_year: int
+    accounts_year: int
+    growth: float
+    growth_years: tuple[int, int] | None
+    table: pd.DataFrame
+
+    @property
+    def same_year(self) -> bool:
+        return self.cbs_year == self.accounts_year
+
+    @property
+    def compared(self) -> pd.DataFrame:
+        """Municipalities with both figures."""
+        return self.table.dropna(subset=["cbs_keur", "accounts_keur"])
+
+    @property
+    def national_ratio_unadjusted(self) -> float:
+        """Sum of the accounts over sum of 83454NED cost, same municipalities, without growth correction."""
+        both = self.compared
+        return float(both["accounts_keur"].sum() / both["cbs_keur"].sum())
+
+    @property
+    def national_ratio(self) -> float:
+        """Sum of the accounts over sum of 83454NED cost brought to the accounts year."""
+        both = self.compared
+        return float(both["accounts_keur"].sum() / both["cbs_adjusted_keur"].sum())
+
+    @property
+    def median_ratio(self) -> float:
+        return float(self.compared["ratio"].median())
+
+    @property
+    def ratio_band(self) -> tuple[float, float]:
+        """Ratios inside this band pass the rule (median x/÷ the robust spread limit)."""
+        logs = np.log(self.compared["ratio"][self.compared["ratio"] > 0])
+        centre, spread = logs.median(), MAD_TO_SD * (logs - logs.median()).abs().median()
+        return float(np.exp(centre - ROBUST_Z_LIMIT * spread)), float(np.exp(centre + ROBUST_Z_LIMIT * spread))
+
+    @property
+    def flagged(self) -> pd.DataFrame:
+        return self.table[self.table["flag"] != ""]
+
+
+def _accounts_by_municipality(tables: dict[str, pd.DataFrame], year: int, boundary_year: int) -> pd.Series:
+    """Iv3 realised lasten of the care fields (what 83454NED counts), EUR 1,000, per GM code of
+    ``boundary_year``."""
+    care = tables["care_mix"]
+    rows = care[(care["kind"] == "realised") & (care["year"] == year) & care["category"].isin(COMPARABLE_CATEGORIES)]
+    sums = rows.groupby("gm_code", as_index=False)["lasten_keur"].sum().assign(year=year)
+    register = tables["register"]
+    codes = set(register.loc[register["year"] == boundary_year, "gm_code"])
+    harmonised = harmonise(sums, {"lasten_keur": SUM}, P._mergers(tables), codes, boundary_year)
+    return harmonised.set_index("gm_code")["lasten_keur"]
+
+
+def accounts_check(tables: dict[str, pd.DataFrame], boundary_year: int | None = None) -> AccountsCheck:
+    """Compare each municipality's 83454NED cost with its own accounts and its use of care.
+
+    The latest Iv3 accounts year is paired with the nearest 83454NED year (the same year once CBS
+    publishes it: no code change).  When the years differ, the 83454NED cost is brought forward by
+    the national growth of 83454NED over its own last year, so that the ratio measures scope and
+    booking, not one year's growth.  Both sources are expressed in the municipalities of
+    ``boundary_year`` (default: the latest register year), like every other table of the book.
+
+    Rules (see :data:`FLAG_RULES`): ``no_accounts`` when the accounts book no care at all;
+    ``accounts_mismatch`` when the log ratio lies beyond :data:`ROBUST_Z_LIMIT` robust standard
+    deviations of the national distribution; ``cost_per_client`` when the 83454NED cost per young
+    person in care does.
+    """
+    care = tables["care_mix"]
+    accounts_years = sorted(int(y) for y in care.loc[care["kind"] == "realised", "year"].unique())
+    if not accounts_years:
+        raise ValueError("the snapshot has no Iv3 accounts")
+    accounts_year = accounts_years[-1]
+    costs, _ = without_reported_zeros(tables["costs"])
+    cbs_years = sorted(int(y) for y in costs.loc[costs["realised_keur"].notna(), "year"].unique())
+    cbs_year = nearest_year(accounts_year, cbs_years)
+    boundary = boundary_year or P.default_boundary_year(tables)
+
+    years = sorted({cbs_year, cbs_year - 1} & set(cbs_years))
+    panel = P.build_panel(tables, boundary_year=boundary, first_year=years[0], last_year=cbs_year)
+    latest = panel.xs(cbs_year, level="year")
+    growth, growth_years = 1.0, None
+    if cbs_year != accounts_year and len(years) == 2:
+        wide = panel["realised_keur"].unstack("year").dropna()
+        yearly = float(wide[cbs_year].sum() / wide[years[0]].sum())
+        growth, growth_years = yearly ** (accounts_year - cbs_year), (years[0], cbs_year)
+
+    accounts = _accounts_by_municipality(tables, accounts_year, boundary)
+    out = pd.DataFrame({"name": latest["name"], "cbs_keur": latest["realised_keur"],
+                        "youths_in_care": latest["youths_in_care"]})
+    out = out.join(accounts.rename("accounts_keur"), how="outer")
+    names = tables["register"]
+    names = names[names["year"] == names["year"].max()].set_index("gm_code")["name"]
+    out["name"] = out["name"].fillna(names)
+    out["cbs_adjusted_keur"] = out["cbs_keur"] * growth
+    out["cbs_per_client"] = 1000 * out["cbs_keur"] / out["youths_in_care"]
+    out["accounts_per_client"] = 1000 * out["accounts_keur"] / out["youths_in_care"]
+    out["ratio"] = out["accounts_keur"] / out["cbs_adjusted_keur"]
+    positive = out["ratio"] > 0
+    out["z"] = robust_z(np.log(out.loc[positive, "ratio"])).reindex(out.index)
+    per_client = out["cbs_per_client"] > 0
+    out["z_per_client"] = robust_z(np.log(out.loc[per_client, "cbs_per_client"])).reindex(out.index)
+    flag = pd.Series("", index=out.index)
+    flag[out["z_per_client"].abs() > ROBUST_Z_LIMIT] = "cost_per_client"
+    flag[out["z"].abs() > ROBUST_Z_LIMIT] = "accounts_mismatch"
+    flag[out["accounts_keur"].eq(0) & out["cbs_keur"].gt(0)] = "no_accounts"
+    out["flag"] = flag
+    out.index.name = "gm_code"
+    return AccountsCheck(cbs_year, accounts_year, growth, growth_years, out.sort_index())
+
+
+@dataclass
+class ResidenceRule:
+    """The break of the residence rule: who hosted residential care, and how their cost moved.
+
+    Attributes
+    ----------
+    year
+        The first year of the rule (:data:`RESIDENCE_RULE_YEAR`); ``None`` when the data do not have
+        both it and the year before.
+    table
+        Per municipality (boundaries of the boundary year): ``name``, ``before``, ``after`` (EUR per inhabitant
+        aged 0-17 in the year before and the first year), ``change`` (log change), ``relative``
+        (change minus the national median change) and ``host`` (the rule: ``relative`` at most
+        ``-HOST_RELATIVE_DROP`` and ``before`` above the national median).
+    """
+
+    year: int | None
+    table: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def hosts(self) -> pd.DataFrame:
+        return self.table[self.table["host"]] if not self.table.empty else self.table
+
+    @property
+    def median_change_pct(self) -> float:
+        """Median change of all municipalities' cost per young inhabitant, %."""
+        return float(100 * np.expm1(self.table["change"].median()))
+
+    @property
+    def host_change_pct(self) -> float:
+        """Median change of the hosts' cost per young inhabitant, %."""
+        return float(100 * np.expm1(self.hosts["change"].median()))
+
+
+def host_rule(values: pd.DataFrame) -> pd.Series:
+    """The residence-rule host rule on ``before``/``after`` cost per young inhabitant (see :class:`ResidenceRule`).
+
+    Only a municipality whose cost per young inhabitant was above the national median before the
+    rule can have hosted enough residential care to show it; among those, a host fell at least
+    :data:`HOST_RELATIVE_DROP` log points more than the median municipality.
+    """
+    change = np.log(values["after"] / values["before"])
+    relative = change - change.median()
+    return (relative <= -HOST_RELATIVE_DROP) & (values["before"] > values["before"].median())
+
+
+def residence_rule(tables: dict[str, pd.DataFrame], boundary_year: int | None = None) -> ResidenceRule:
+    """Detect the municipalities that hosted residential care from their cost around the rule's start
+    (boundaries of ``boundary_year``, default the latest register year)."""
+    costs, _ = without_reported_zeros(tables["costs"])
+    years = set(costs.loc[costs["realised_keur"].notna(), "year"])
+    year = RESIDENCE_RULE_YEAR
+    if not {year - 1, year} <= years:
+        return ResidenceRule(None)
+    panel = P.build_panel(tables, boundary_year=boundary_year or P.default_boundary_year(tables), first_year=year - 1, last_year=year)
+    panel = panel[P.plausible_cost(panel)]
+    wide = panel["cost_per_youth"].unstack("year").dropna()
+    out = pd.DataFrame({"before": wide[year - 1], "after": wide[year]})
+    out.insert(0, "name", panel.groupby(level="gm_code")["name"].first())
+    out["change"] = np.log(out["after"] / out["before"])
+    out["relative"] = out["change"] - out["change"].median()
+    out["host"] = host_rule(out)
+    return ResidenceRule(year, out)
+
+
+@dataclass
+class SeriesBreak:
+    """One break in a series: what changed, when, its size in the data and how the book handles it."""
+
+    series: str
+    year: int
+    change: str
+    size: str
+    handling: str
+
+
+def use_table_switch(use_counts: pd.DataFrame) -> tuple[int, str, str, float] | None:
+    """Where the national count of youths in care switches CBS table: ``(year, old, new, jump %)``.
+
+    The jump is the national change in the switch year minus the mean change of the years around
+    it (log points, shown as %): the part of the change the trend does not explain.  ``None`` when
+    the series comes from one table.
+    """
+    national = use_counts[~use_counts["region_code"].str.startswith("GM")].dropna(subset=["youths_in_care"])
+    national = national.set_index("year").sort_index()
+    tables = national["source_table"]
+    switches = [y for prev, y in zip(national.index[:-1], national.index[1:]) if tables[y] != tables[prev]]
+    if not switches:
+        return None
+    year = int(switches[0])
+    logs = np.log(national["youths_in_care"]).diff()
+    around = [y for y in (year - 1, year + 1) if y in logs.index and not np.isnan(logs[y])]
+    trend = float(logs[around].mean()) if around else 0.0
+    return year, str(tables[year - 1] if year - 1 in tables.index else tables.iloc[0]), str(tables[year]), \
+        float(100 * np.expm1(logs[year] - trend))
+
+
+def same_municipality_growth_in(costs: pd.DataFrame, year: int) -> float | None:
+    """Growth of realised cost into ``year``, %, over the municipalities reporting both years."""
+    wide = costs.pivot_table(index="gm_code", columns="year", values="realised_keur")
+    if year not in wide.columns or year - 1 not in wide.columns:
+        return None
+    both = wide[[year - 1, year]].dropna()
+    return float(100 * (both[year].sum() / both[year - 1].sum() - 1))
+
+
+#: A municipality receives at least this share of its youth-care lasten back as baten (receipts):
+#: it pays for care on behalf of other municipalities, as the central municipality of a region does.
+#: Most municipalities receive nothing (the median is 0) and nine in ten under 3%, so the share is
+#: not a matter of degree: it marks the regional arrangement.
+REGIONAL_RECEIPTS_SHARE = 0.2
+
+
+def care_mix_flags(care: pd.DataFrame) -> pd.DataFrame:
+    """Municipalities whose Iv3 care mix reflects where care is booked, latest accounts.
+
+    Two rules: ``regional_body`` when the receipts of the care fields are at least
+    :data:`REGIONAL_RECEIPTS_SHARE` of their lasten; ``care_mix_outlier`` when the share of care with
+    residence (net of receipts) lies beyond :data:`ROBUST_Z_LIMIT` robust standard deviations of the
+    national distribution.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by GM code: ``lasten_keur``, ``baten_keur``, ``receipts_share``, ``residence_gross``,
+        ``residence_net`` (shares, 0-1), ``z_residence`` and ``flag``.
+    """
+    from ..data.iv3 import WITH_RESIDENCE
+
+    realised = care[care["kind"] == "realised"]
+    year = int(realised["year"].max())
+    rows = realised[(realised["year"] == year) & realised["category"].isin(COMPARABLE_CATEGORIES)]
+    rows = rows.assign(net_keur=rows["lasten_keur"] - rows["baten_keur"])
+    sums = rows.groupby("gm_code")[["lasten_keur", "baten_keur", "net_keur"]].sum()
+    residence = rows[rows["category"] == WITH_RESIDENCE].groupby("gm_code")[["lasten_keur", "net_keur"]].sum()
+    out = sums[["lasten_keur", "baten_keur"]].copy()
+    out = out[out["lasten_keur"] > 0]
+    out["receipts_share"] = out["baten_keur"] / out["lasten_keur"]
+    out["residence_gross"] = residence["lasten_keur"] / out["lasten_keur"]
+    out["residence_net"] = residence["net_keur"] / sums["net_keur"]
+    out["z_residence"] = robust_z(out["residence_net"].dropna()).reindex(out.index)
+    flag = pd.Series("", index=out.index)
+    flag[out["z_residence"].abs() > ROBUST_Z_LIMIT] = "care_mix_outlier"
+    flag[out["receipts_share"] >= REGIONAL_RECEIPTS_SHARE] = "regional_body"
+    out["flag"] = flag
+    out.attrs["year"] = year
+    return out
+
+
+def municipality_flags(tables: dict[str, pd.DataFrame], boundary_year: int | None = None) -> pd.DataFrame:
+    """Every validation flag, one row per municipality (boundaries of ``boundary_year``) and flag.
+
+    The care-mix rules read the Iv3 accounts as published (their own year's municipalities); a flag
+    of a municipality that merged later is carried to its successor.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``gm_code, name, flag, year`` (the year the rule looked at), ``value`` and ``reference``
+        (the municipality's figure and the national one it was compared with: ratio, EUR per young
+        person in care, change in log points or share) and ``ranking`` (whether the flag keeps the
+        municipality out of rankings).  Empty when the sources a rule needs are absent.
+    """
+    rows: list[dict] = []
+    if not tables["care_mix"].empty and (tables["care_mix"]["kind"] == "realised").any():
+        check = accounts_check(tables, boundary_year)
+        for code, row in check.flagged.iterrows():
+            value, reference = {
+                "accounts_mismatch": (row["ratio"], check.median_ratio),
+                "no_accounts": (0.0, check.median_ratio),
+                "cost_per_client": (row["cbs_per_client"], float(check.compared["cbs_per_client"].median())),
+            }[row["flag"]]
+            rows.append({"gm_code": code, "name": row["name"], "flag": row["flag"], "year": check.cbs_year,
+                         "value": value, "reference": reference})
+        mix = care_mix_flags(tables["care_mix"])
+        for code, row in mix[mix["flag"] != ""].iterrows():
+            regional = row["flag"] == "regional_body"
+            rows.append({"gm_code": code, "name": None, "flag": row["flag"], "year": mix.attrs["year"],
+                         "value": row["receipts_share"] if regional else row["residence_net"],
+                         "reference": REGIONAL_RECEIPTS_SHARE if regional else float(mix["residence_net"].median())})
+    rule = residence_rule(tables, boundary_year)
+    if rule.year is not None:
+        for code, row in rule.hosts.iterrows():
+            rows.append({"gm_code": code, "name": row["name"], "flag": "residence_rule_host", "year": rule.year,
+                         "value": row["change"], "reference": float(rule.table["change"].median())})
+    out = pd.DataFrame(rows, columns=["gm_code", "name", "flag", "year", "value", "reference"])
+    out["gm_code"] = _successors(out["gm_code"], tables, boundary_year or P.default_boundary_year(tables))
+    register = tables["register"]
+    latest = register[register["year"] == register["year"].max()].set_index("gm_code")["name"]
+    every = register.drop_duplicates("gm_code", keep="last").set_index("gm_code")["name"]
+    out["name"] = out["name"].fillna(out["gm_code"].map(latest)).fillna(out["gm_code"].map(every))
+    out["ranking"] = out["flag"].isin(RANKING_FLAGS)
+    return out.sort_values(["gm_code", "flag"], ignore_index=True)
+
+
+def _successors(codes: pd.Series, tables: dict[str, pd.DataFrame], boundary_year: int) -> pd.Series:
+    """Each code, or the code that absorbed it by ``boundary_year`` (whole mergers only)."""
+    mergers = tables["mergers"]
+    merged = mergers[(mergers["kind"] == "merger") & (mergers["date"].str[:4].astype(int) <= boundary_year)]
+    successor = dict(zip(merged["old_code"], merged["new_code"]))
+    out = codes.copy()
+    for _ in range(len(successor)):
+        mapped = out.map(successor).fillna(out)
+        if mapped.equals(out):
+            break
+        out = mapped
+    return out
+
+
+def ranking_exclusions(flags: pd.DataFrame) -> set[str]:
+    """GM codes that rankings, residual lists and "above/below expected" statements leave out."""
+    return set(flags.loc[flags["ranking"], "gm_code"])

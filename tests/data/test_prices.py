@@ -1,0 +1,50 @@
+"""Consumer prices: the published annual changes by default, CBS 83131NED when fetched, one table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from jeugdzorg.data.cbs_api import V3_BASE, fetch_tables
+from jeugdzorg.data.snapshot import import_raw
+
+RECORDING = Path(__file__).parent / "fixtures" / "v3-83131ned"
+TABLE = "83131NED"
+
+
+def fake_fetch():
+    responses = {f"{V3_BASE}/{TABLE}/{name}?$format=json": json.loads((RECORDING / f"{name}.json").read_text())
+                 for name in ("DataProperties", "Bestedingscategorieen", "TypedDataSet")}
+
+    def fetch(url: str):
+        return responses[url]
+    return fetch
+
+
+def test_default_prices_are_the_published_annual_changes(tables):
+    prices = tables["prices"].set_index("year")
+    assert set(prices["source"]) == {"cpi/cpi_annual.csv"}
+    assert prices.at[2015, "cpi_index"] == 100.0
+    # CPI +14% from 2019 to 2022 (research brief).
+    assert prices.at[2022, "cpi_index"] / prices.at[2019, "cpi_index"] == pytest.approx(1.14, abs=0.01)
+
+
+def test_a_fetched_83131ned_takes_precedence(raw_copy):
+    written = fetch_tables([TABLE], raw_copy.path, fake_fetch())
+    assert [p.name for p in written] == [f"{TABLE}.csv"]
+    snapshot = import_raw(raw_copy.path)
+    prices = snapshot.tables["prices"].set_index("year")
+    assert set(prices["source"]) == {f"cbs/{TABLE}.csv"}
+    assert list(prices.index) == list(range(2015, 2025))  # months and other categories skipped
+    assert prices.at[2022, "cpi_index"] == pytest.approx(121.41)
+    record = next(r for r in snapshot.inputs if r.role == "prices")
+    assert record.file == f"cbs/{TABLE}.csv" and record.table == TABLE
+
+
+def test_the_fetched_and_the_published_index_agree(raw_copy, tables):
+    fetch_tables([TABLE], raw_copy.path, fake_fetch())
+    fetched = import_raw(raw_copy.path).tables["prices"].set_index("year")["cpi_index"]
+    published = tables["prices"].set_index("year")["cpi_index"]
+    assert ((fetched / published - 1).abs() < 0.001).all()  # chained from rounded changes: within 0.1%
