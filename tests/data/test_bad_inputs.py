@@ -264,7 +264,8 @@ EDITS: dict[str, Callable[[Text, Any], None]] = {
 
 #: The field separator of each raw family (for the cell-wise edits), by path prefix.
 SEPARATORS = {"cbs/": ";", "iv3/": ";", "gemeentefonds/clusterbedragen/": ";", "gemeentefonds/clusterdata/": "\t",
-              "gemeenteklassen/": "\t", "mergers/": ",", "gemeentefonds/Uitkeringsfactor": ",", "geo/": ","}
+              "gemeenteklassen/": "\t", "mergers/": ",", "gemeentefonds/Uitkeringsfactor": ",", "geo/": ",",
+              "cpi/": ";"}
 
 
 def load_cases() -> list[dict]:
@@ -352,7 +353,7 @@ def test_every_case_is_complete_and_named_once():
     assert len(names) == len(set(names))
     families = {c["family"] for c in cases}
     assert families == {"costs", "use", "counts", "criteria", "register", "mergers", "fund", "aliases", "iv3",
-                        "boundaries"}
+                        "boundaries", "prices"}
     for case in cases:
         assert {"name", "family", "defect", "file"} <= set(case), case.get("name")
         assert ("error" in case) != ("same_as_snapshot" in case or case.get("imports") is True), case["name"]

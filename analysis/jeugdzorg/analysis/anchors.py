@@ -30,3 +30,12 @@ AEF_2019_BUDGET = Anchor("Youth-care budget (macro budget)", 3800, "EUR million"
 SCP_2014_R2 = Anchor("Share of cost differences explained by need drivers (more than)", 75, "%", 2014, "scp2014")
 #: SCP (2014): shares of the explained cost differences by driver group, %.
 SCP_2014_SHARES = {"socio-economic": 60, "socio-demographic": 25, "urbanity": 9, "health": 6}
+#: AEF counted the young people in care in 2019 from the same CBS series as this book (84134NED).
+AEF_2019_YOUTHS_IN_CARE = Anchor("Young people with youth care", 443_585, "persons", 2019, "aef2020")
+#: Deskundigencommissie Hervormingsagenda Jeugd, *Groeipijn* (January 2025): municipal youth-care
+#: spending in 2015 and 2024, and the shortfall of the national means against spending per year.
+DESKUNDIGEN_2015_SPENDING = Anchor("Municipal youth-care spending", 3600, "EUR million", 2015, "deskundigen2025")
+DESKUNDIGEN_2024_SPENDING = Anchor("Municipal youth-care spending", 8100, "EUR million", 2024, "deskundigen2025")
+DESKUNDIGEN_SHORTFALLS = {year: Anchor("Shortfall of the national means against spending", value, "EUR million",
+                                       year, "deskundigen2025")
+                          for year, value in {2020: 1300, 2021: 1100, 2022: 200, 2024: 800}.items()}

@@ -10,6 +10,11 @@ from .descriptives import cost_per_young_inhabitant, without_reported_zeros
 
 #: Budget/model ratios outside this range are bookkeeping artefacts, not spending decisions.
 RATIO_RANGE = (0.25, 4.0)
+#: Realised cost below half or above twice the budget of the same year is a recording error (a budget
+#: entered in the wrong unit or for part of the year, a realisation booked with a regional body), not
+#: an under- or overspend: the largest overspends in the national figures of Divosa and the
+#: Deskundigencommissie are a few tens of percent, while single rows of 83454NED show +3,000%.
+PLAUSIBLE_REALISATION = (0.5, 2.0)
 
 
 def overspend_by_municipality(costs: pd.DataFrame, drivers: pd.DataFrame) -> pd.DataFrame:
@@ -19,20 +24,28 @@ def overspend_by_municipality(costs: pd.DataFrame, drivers: pd.DataFrame) -> pd.
     -------
     pandas.DataFrame
         Rows with both figures: ``gm_code, year, realised_keur, budgeted_keur, overspend_keur``
-        (EUR 1,000), ``overspend_pct`` (% of budget) and ``overspend_per_youth`` (EUR per inhabitant
-        aged 0-17; missing where the youth population is not known).
+        (EUR 1,000), ``overspend_pct`` (% of budget), ``overspend_per_youth`` (EUR per inhabitant
+        aged 0-17; missing where the youth population is not known) and ``screened`` (realised
+        outside :data:`PLAUSIBLE_REALISATION` times the budget: a recording error).
     """
     clean, _ = without_reported_zeros(costs)
     both = cost_per_young_inhabitant(clean.dropna(subset=["realised_keur", "budgeted_keur"]), drivers)
     both["overspend_keur"] = both["realised_keur"] - both["budgeted_keur"]
     both["overspend_pct"] = 100 * both["overspend_keur"] / both["budgeted_keur"]
     both["overspend_per_youth"] = 1000 * both["overspend_keur"] / both["inhabitants_0_17"]
+    both["screened"] = ~(both["realised_keur"] / both["budgeted_keur"]).between(*PLAUSIBLE_REALISATION)
     return both[["gm_code", "year", "realised_keur", "budgeted_keur", "overspend_keur", "overspend_pct",
-                 "overspend_per_youth", "inhabitants_0_17"]].reset_index(drop=True)
+                 "overspend_per_youth", "inhabitants_0_17", "screened"]].reset_index(drop=True)
 
 
-def overspend_by_year(overspend: pd.DataFrame) -> pd.DataFrame:
-    """National sums over the municipalities reporting both figures, EUR million, per year."""
+def overspend_by_year(overspend: pd.DataFrame, screen: bool = True) -> pd.DataFrame:
+    """National sums over the municipalities reporting both figures, EUR million, per year.
+
+    With ``screen`` the rows marked ``screened`` (recording errors) are left out; ``screened`` counts them.
+    """
+    screened = overspend.groupby("year")["screened"].sum()
+    if screen:
+        overspend = overspend[~overspend["screened"]]
     grouped = overspend.groupby("year")
     out = pd.DataFrame({
         "municipalities": grouped.size(),
@@ -42,6 +55,7 @@ def overspend_by_year(overspend: pd.DataFrame) -> pd.DataFrame:
     })
     out["overspend_million"] = out["realised_million"] - out["budgeted_million"]
     out["overspend_pct"] = 100 * out["overspend_million"] / out["budgeted_million"]
+    out["screened"] = screened.reindex(out.index).fillna(0).astype(int) if screen else 0
     return out
 
 
@@ -61,7 +75,7 @@ def youth_population_latest(drivers: pd.DataFrame, year: int) -> pd.Series:
 
 
 def model_vs_budget(tables: dict[str, pd.DataFrame], year: int | None = None,
-                    categories: list[str] | None = None) -> pd.DataFrame:
+                    categories: list[str] | tuple[str, ...] | None = None, net: bool = False) -> pd.DataFrame:
     """The fund's youth-cluster amount against the municipality's own Iv3 youth budget, one year.
 
     Parameters
@@ -69,13 +83,18 @@ def model_vs_budget(tables: dict[str, pd.DataFrame], year: int | None = None,
     year
         A year with both a circular and an Iv3 budget (default: the latest such year).
     categories
-        Iv3 care categories to count (default: all youth categories of that year).
+        Iv3 care categories to count (default: all youth categories of that year).  The fund's youth
+        cluster pays for care, so the like-for-like scope is the care categories
+        (:data:`jeugdzorg.data.iv3.COMPARABLE_CATEGORIES`), without access and policy.
+    net
+        Subtract the receipts (baten) of those fields: what the municipality pays itself, not what
+        it pays on behalf of others and gets back.
 
     Returns
     -------
     pandas.DataFrame
         Indexed by GM code: ``model_eur`` (model amount plus special youth payments, EUR),
-        ``budget_eur`` (Iv3 youth lasten, EUR), ``inhabitants_0_17``, per-young-inhabitant versions
+        ``budget_eur`` (Iv3 youth lasten, or lasten minus baten with ``net``, EUR), ``inhabitants_0_17``, per-young-inhabitant versions
         and ``ratio`` = budget / model.  ``circular`` and ``year`` are in ``attrs``.
     """
     model, care = tables["objective_model"], tables["care_mix"]
@@ -89,9 +108,10 @@ def model_vs_budget(tables: dict[str, pd.DataFrame], year: int | None = None,
     budget = budgets[budgets["year"] == year]
     if categories is not None:
         budget = budget[budget["category"].isin(categories)]
+    amounts = budget["lasten_keur"] - (budget["baten_keur"] if net else 0)
     out = pd.DataFrame({
         "model_eur": chosen["computed_eur"] + chosen["siudu_eur"].fillna(0),
-        "budget_eur": 1000 * budget.groupby("gm_code")["lasten_keur"].sum(),
+        "budget_eur": 1000 * amounts.groupby(budget["gm_code"]).sum(),
     }).dropna()
     out["inhabitants_0_17"] = youth_population_latest(tables["drivers"], year)
     out["model_per_youth"] = out["model_eur"] / out["inhabitants_0_17"]
@@ -100,7 +120,8 @@ def model_vs_budget(tables: dict[str, pd.DataFrame], year: int | None = None,
     # A youth budget of (nearly) nothing means youth care is booked elsewhere, typically with a joint
     # regional body; such a ratio says nothing about spending against the model.
     out["comparable"] = out["ratio"].between(*RATIO_RANGE)
-    out.attrs.update(circular=circular, year=year)
+    out.attrs.update(circular=circular, year=year, net=net,
+                     categories=tuple(categories) if categories is not None else None)
     return out
 
 

@@ -266,3 +266,79 @@ def cost_coverage(tables: dict[str, pd.DataFrame], first_year: int | None = None
     return CostCoverage(costs, zero_cells, first, last, coverage, first_complete, national_totals(costs),
                         growth_pct, growth_n, use, per_youth,
                         distribution_by_year(per_youth, "realised_eur_per_youth"))
+
+
+#: A municipality with at least this many inhabitants is "large" in the list of missing costs.
+LARGE_MUNICIPALITY = 100_000
+
+
+@dataclass
+class MissingCosts:
+    """Which municipalities lack a realised cost, per year, and what that does to totals and medians.
+
+    Nothing is imputed anywhere in the book: totals are sums over the reporting municipalities and
+    medians are medians of them.  This result says how far that can be off.
+
+    Attributes
+    ----------
+    by_year
+        Indexed by year: ``expected`` (municipalities of that year's register), ``missing``,
+        ``youth_missing`` and ``youth_share_missing_pct`` (their inhabitants aged 0-17, and that
+        number as a share of all), ``reported_million``
+        (sum of realised cost), ``median`` (EUR per young inhabitant, reporters) and ``median_low``,
+        ``median_high``: the median if every missing municipality had spent less than the lowest, or
+        more than the highest reporter (the bounds of what the missing can do to the median).
+    large
+        ``year, gm_code, name, inhabitants``: missing municipalities with at least
+        :data:`LARGE_MUNICIPALITY` inhabitants.
+    """
+
+    by_year: pd.DataFrame
+    large: pd.DataFrame
+
+
+def _median_bounds(values: np.ndarray, missing: int) -> tuple[float, float]:
+    low = np.concatenate([np.full(missing, -np.inf), values])
+    high = np.concatenate([values, np.full(missing, np.inf)])
+    return float(np.median(low)), float(np.median(high))
+
+
+def missing_costs(costs: pd.DataFrame, expected: pd.DataFrame, register: pd.DataFrame,
+                  drivers: pd.DataFrame) -> MissingCosts:
+    """See :class:`MissingCosts`.
+
+    Parameters
+    ----------
+    costs
+        83454NED costs with reported zeros set to missing (:func:`without_reported_zeros`).
+    expected
+        ``gm_code, year``: the municipalities each year should have
+        (:func:`jeugdzorg.analysis.panel.expected_municipalities`).
+    register, drivers
+        Snapshot tables (names and inhabitants; youth population).
+    """
+    years = sorted(int(y) for y in costs.loc[costs["realised_keur"].notna(), "year"].unique())
+    frame = expected[expected["year"].isin(years)].merge(costs[["gm_code", "year", "realised_keur"]],
+                                                         on=["gm_code", "year"], how="left")
+    frame = frame.merge(youth_population(drivers), on=["gm_code", "year"], how="left")
+    latest_register = int(register["year"].max())
+    info = register.assign(year=register["year"])[["gm_code", "year", "name", "inhabitants"]]
+    frame["register_year"] = frame["year"].clip(upper=latest_register)
+    frame = frame.merge(info.rename(columns={"year": "register_year"}), on=["gm_code", "register_year"], how="left")
+    frame["per_youth"] = 1000 * frame["realised_keur"] / frame["inhabitants_0_17"]
+    rows = {}
+    for year, group in frame.groupby("year"):
+        missing = group["realised_keur"].isna()
+        reported = group.loc[~missing, "per_youth"].dropna().to_numpy()
+        low, high = _median_bounds(reported, int(missing.sum()))
+        youth = group["inhabitants_0_17"]
+        rows[int(year)] = {
+            "expected": len(group), "missing": int(missing.sum()), "youth_missing": youth[missing].sum(),
+            "youth_share_missing_pct": 100 * youth[missing].sum() / youth.sum() if youth.notna().any() else np.nan,
+            "reported_million": group["realised_keur"].sum() / 1000,
+            "median": float(np.median(reported)) if len(reported) else np.nan,
+            "median_low": low, "median_high": high}
+    large = frame[frame["realised_keur"].isna() & (frame["inhabitants"] >= LARGE_MUNICIPALITY)]
+    large = large[["year", "gm_code", "name", "inhabitants"]].sort_values(["year", "inhabitants"],
+                                                                          ascending=[True, False])
+    return MissingCosts(pd.DataFrame(rows).T.rename_axis("year"), large.reset_index(drop=True))

@@ -86,11 +86,14 @@ class AccountsCheck:
         agree).
     growth_years
         The two 83454NED years that growth was measured on (``None`` when the years agree).
+    boundary_year
+        The municipalities both sources are expressed in.
     table
         Indexed by GM code (boundaries of the boundary year): ``name``, ``cbs_keur`` (83454NED realised,
         EUR 1,000), ``cbs_adjusted_keur`` (times ``growth``), ``accounts_keur`` (Iv3 care fields,
-        lasten), ``youths_in_care`` (in ``cbs_year``), ``cbs_per_client``, ``accounts_per_client``
-        (EUR), ``ratio`` (accounts / adjusted CBS), ``z`` (robust z of log ratio), ``z_per_client`` and
+        lasten), ``youths_in_care`` and ``inhabitants_0_17`` (in ``cbs_year``), ``cbs_per_client``,
+        ``accounts_per_client`` (EUR per young person in care), ``cbs_per_youth`` (adjusted) and
+        ``accounts_per_youth`` (EUR per inhabitant aged 0-17), ``ratio`` (accounts / adjusted CBS), ``z`` (robust z of log ratio), ``z_per_client`` and
         ``flag`` (a key of :data:`FLAG_RULES` or empty).
     """
 
@@ -99,6 +102,7 @@ class AccountsCheck:
     growth: float
     growth_years: tuple[int, int] | None
     table: pd.DataFrame
+    boundary_year: int
 
     @property
     def same_year(self) -> bool:
@@ -184,7 +188,7 @@ def accounts_check(tables: dict[str, pd.DataFrame], boundary_year: int | None = 
 
     accounts = _accounts_by_municipality(tables, accounts_year, boundary)
     out = pd.DataFrame({"name": latest["name"], "cbs_keur": latest["realised_keur"],
-                        "youths_in_care": latest["youths_in_care"]})
+                        "youths_in_care": latest["youths_in_care"], "inhabitants_0_17": latest["inhabitants_0_17"]})
     out = out.join(accounts.rename("accounts_keur"), how="outer")
     names = tables["register"]
     names = names[names["year"] == names["year"].max()].set_index("gm_code")["name"]
@@ -192,6 +196,8 @@ def accounts_check(tables: dict[str, pd.DataFrame], boundary_year: int | None = 
     out["cbs_adjusted_keur"] = out["cbs_keur"] * growth
     out["cbs_per_client"] = 1000 * out["cbs_keur"] / out["youths_in_care"]
     out["accounts_per_client"] = 1000 * out["accounts_keur"] / out["youths_in_care"]
+    out["cbs_per_youth"] = 1000 * out["cbs_adjusted_keur"] / out["inhabitants_0_17"]
+    out["accounts_per_youth"] = 1000 * out["accounts_keur"] / out["inhabitants_0_17"]
     out["ratio"] = out["accounts_keur"] / out["cbs_adjusted_keur"]
     positive = out["ratio"] > 0
     out["z"] = robust_z(np.log(out.loc[positive, "ratio"])).reindex(out.index)
@@ -203,7 +209,7 @@ def accounts_check(tables: dict[str, pd.DataFrame], boundary_year: int | None = 
     flag[out["accounts_keur"].eq(0) & out["cbs_keur"].gt(0)] = "no_accounts"
     out["flag"] = flag
     out.index.name = "gm_code"
-    return AccountsCheck(cbs_year, accounts_year, growth, growth_years, out.sort_index())
+    return AccountsCheck(cbs_year, accounts_year, growth, growth_years, out.sort_index(), boundary)
 
 
 @dataclass

@@ -281,3 +281,76 @@ def profile_care_mix(data: pd.DataFrame, *, name: str, year: int | None) -> Figu
     return figures.finish(fig, ax, title=f"Care mix of {name} and the Netherlands, accounts {year}",
                           xlabel="Share of spending on the youth task fields (%)", ylabel="Care category",
                           source="Bron: CBS (Iv3, jaarrekening), CC BY 4.0; analysis: this book")
+
+
+def accounts_scatter(data: pd.DataFrame, *, cbs_year: int, accounts_year: int, low: float, high: float) -> Figure:
+    """83454NED cost against the municipal accounts, per young inhabitant, log scales, with the band
+    of ratios the rule accepts.
+
+    ``data``: ``gm_code, name, cbs_per_youth, accounts_per_youth, flagged``; ``low``/``high`` the
+    accepted ratios (accounts / 83454NED, growth-adjusted).
+    """
+    fig, ax = figures.new_figure(figsize=(7.5, 6.0))
+    shown = data[(data["cbs_per_youth"] > 0) & (data["accounts_per_youth"] > 0)]
+    flagged = shown["flagged"].astype(bool)
+    ax.scatter(shown.loc[~flagged, "cbs_per_youth"], shown.loc[~flagged, "accounts_per_youth"], s=10, alpha=0.5,
+               color=PALETTE[0], edgecolor="none", label="Within the national spread")
+    ax.scatter(shown.loc[flagged, "cbs_per_youth"], shown.loc[flagged, "accounts_per_youth"], s=28,
+               color=PALETTE[1], marker="D", label="Flagged: booked elsewhere")
+    for row in shown[flagged].itertuples():
+        ax.annotate(row.name, (row.cbs_per_youth, row.accounts_per_youth), fontsize=7.5, xytext=(4, 2),
+                    textcoords="offset points")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    span = np.array([shown["cbs_per_youth"].min() / 1.5, shown["cbs_per_youth"].max() * 1.5])
+    for factor, style in ((low, "--"), (high, "--")):
+        ax.plot(span, span * factor, color="#777777", linewidth=0.8, linestyle=style)
+    ax.plot(span, span, color="#777777", linewidth=0.8, label="Accounts = CBS")
+    ax.legend(frameon=False, loc="upper left", fontsize=8.5)
+    return figures.finish(fig, ax, title="Youth-care cost: CBS table against the municipal accounts",
+                          xlabel=f"CBS 83454NED {cbs_year}, EUR per inhabitant 0-17 (log scale)",
+                          ylabel=f"Iv3 accounts {accounts_year}, EUR per inhabitant 0-17 (log scale)",
+                          source="Bron: CBS 83454NED, CBS Iv3; analysis: this book")
+
+
+def residence_rule_change(data: pd.DataFrame, *, year: int, threshold: float) -> Figure:
+    """Change of cost per young inhabitant over the residence-rule year against its level before.
+
+    ``data``: ``gm_code, name, before, change_pct, host``; ``threshold`` the host rule's change
+    relative to the median, %.
+    """
+    fig, ax = figures.new_figure(figsize=(7.5, 5.2))
+    host = data["host"].astype(bool)
+    ax.scatter(data.loc[~host, "before"], data.loc[~host, "change_pct"], s=10, alpha=0.5, color=PALETTE[0],
+               edgecolor="none", label="Other municipalities")
+    ax.scatter(data.loc[host, "before"], data.loc[host, "change_pct"], s=28, marker="D", color=PALETTE[1],
+               label="Host of residential care (rule)")
+    for row in data[host].itertuples():
+        ax.annotate(row.name, (row.before, row.change_pct), fontsize=7.5, xytext=(4, 2), textcoords="offset points")
+    ax.axhline(0, color="#777777", linewidth=0.8)
+    ax.legend(frameon=False, loc="lower right", fontsize=8.5)
+    return figures.finish(fig, ax, title=f"Change in cost per young inhabitant, {year - 1} to {year}",
+                          xlabel=f"Cost per inhabitant 0-17 in {year - 1}, EUR (nominal)",
+                          ylabel=f"Change {year - 1}-{year}, % (nominal)",
+                          source="Bron: CBS 83454NED, Maatstaven gemeentefonds; analysis: this book")
+
+
+def volume_price_bars(data: pd.DataFrame, *, first: int, last: int, prices: str) -> Figure:
+    """Growth of young people in care, of cost per young person in care and of cost, per group.
+
+    ``data``: ``group, municipalities, client_growth, cost_per_client_growth, cost_growth``.
+    """
+    fig, ax = figures.new_figure(figsize=(8.0, 4.8))
+    y = np.arange(len(data))
+    height = 0.26
+    series = [("client_growth", "Young people in care"), ("cost_per_client_growth", f"Cost per young person in care ({prices})"),
+              ("cost_growth", f"Cost ({prices})")]
+    for i, (column, label) in enumerate(series):
+        ax.barh(y + (i - 1) * height, data[column], height, label=label, color=PALETTE[i])
+    ax.set_yticks(y, [f"{g} (n={n})" for g, n in zip(data["group"], data["municipalities"])])
+    ax.invert_yaxis()
+    ax.axvline(0, color="#777777", linewidth=0.8)
+    ax.legend(frameon=False, fontsize=8.5, loc="lower right")
+    return figures.finish(fig, ax, title=f"Volume and cost per young person in care, {first}-{last}",
+                          xlabel=f"Growth {first}-{last}, %", ylabel="Municipalities by inhabitants",
+                          source="Bron: CBS 83454NED, 84134NED, 85099NED, 83131NED (CPI); analysis: this book")
