@@ -83,7 +83,8 @@ def test_the_whole_book_is_built_from_the_edition(edition):
     assert index == base / "_build" / "html" / "index.html" and index.is_file()
     page = (base / "_build" / "html" / "book" / "conclusions.html").read_text(encoding="utf-8")
     text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
-    assert f"between 2019 and {NEW_YEAR} (nominal)" in text  # the trend the conclusions paste runs to the new year
+    # the trend the conclusions paste runs to the new year, in euros of that year
+    assert f"between 2019 and {NEW_YEAR} in real euros of {NEW_YEAR}" in text
     for code in PROFILES:
         assert (base / "_build" / "html" / "book" / "profiles" / f"{code}.html").is_file()
     assert not list(base.glob(".tmp-*"))

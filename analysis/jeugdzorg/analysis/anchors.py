@@ -39,3 +39,10 @@ DESKUNDIGEN_2024_SPENDING = Anchor("Municipal youth-care spending", 8100, "EUR m
 DESKUNDIGEN_SHORTFALLS = {year: Anchor("Shortfall of the national means against spending", value, "EUR million",
                                        year, "deskundigen2025")
                           for year, value in {2020: 1300, 2021: 1100, 2022: 200, 2024: 800}.items()}
+VAN_WIJZEN_COST_PER_CLIENT = Anchor("Cost per child in youth care (about)", 12_000, "EUR", 2019, "vanwijzen2021")
+
+
+def aef_cost_per_client() -> tuple[float, float]:
+    """AEF's 2019 spending range divided by the young people in care it quotes, EUR (low, high)."""
+    youths = AEF_2019_YOUTHS_IN_CARE.value
+    return 1e6 * AEF_2019_SPENDING_LOW.value / youths, 1e6 * AEF_2019_SPENDING_HIGH.value / youths

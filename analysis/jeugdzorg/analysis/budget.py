@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..data.iv3 import COMPARABLE_CATEGORIES
 from .descriptives import cost_per_young_inhabitant, without_reported_zeros
 
 
@@ -123,6 +124,12 @@ def model_vs_budget(tables: dict[str, pd.DataFrame], year: int | None = None,
     out.attrs.update(circular=circular, year=year, net=net,
                      categories=tuple(categories) if categories is not None else None)
     return out
+
+
+def care_budget_vs_model(tables: dict[str, pd.DataFrame], year: int | None = None) -> pd.DataFrame:
+    """The like-for-like comparison with the fund's youth cluster, which pays for care: the Iv3
+    care fields only (no access, no policy), net of receipts.  See :func:`model_vs_budget`."""
+    return model_vs_budget(tables, year, categories=COMPARABLE_CATEGORIES, net=True)
 
 
 def gap_drivers(comparison: pd.DataFrame, drivers: pd.DataFrame, names: list[str]):

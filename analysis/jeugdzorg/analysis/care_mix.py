@@ -16,8 +16,9 @@ class CareMix:
     Attributes
     ----------
     national
-        EUR million per care category (columns, in :data:`CATEGORIES` order, plus ``Total``), one row
-        per year and document (``(year, kind)``).
+        EUR million per care category (columns, in :data:`CATEGORIES` order, plus ``Total``, the
+        ``Receipts`` (baten) of those fields and ``Net`` = total minus receipts), one row per year
+        and document (``(year, kind)``).
     latest_year
         The latest year of realised accounts.
     shares
@@ -50,25 +51,11 @@ def care_mix(care: pd.DataFrame) -> CareMix:
     national = care.groupby(["year", "kind", "category"])["lasten_keur"].sum().unstack("category") / 1000
     national = national.reindex(columns=[c for c in CATEGORIES if c in national.columns])
     national["Total"] = national.sum(axis=1)
+    national["Receipts"] = care.groupby(["year", "kind"])["baten_keur"].sum() / 1000
+    national["Net"] = national["Total"] - national["Receipts"]
     realised = care[care["kind"] == "realised"]
     latest = int(realised["year"].max())
     shares = realised[realised["year"] == latest].pivot_table(index="gm_code", columns="category",
                                                               values="lasten_keur", aggfunc="sum")
     shares = 100 * shares.div(shares.sum(axis=1), axis=0)
     return CareMix(national, latest, shares)
-
-
-@dataclass
-class CostReport:
-    """CBS 83454NED realised cost in its latest year: total (EUR million) and reporting municipalities."""
-
-    year: int
-    total_million: float
-    municipalities: int
-
-
-def latest_cbs_cost(costs: pd.DataFrame) -> CostReport:
-    reported = costs.dropna(subset=["realised_keur"])
-    year = int(reported["year"].max())
-    latest = reported[reported["year"] == year]
-    return CostReport(year, float(latest["realised_keur"].sum() / 1000), int(len(latest)))

@@ -19,7 +19,7 @@ from ..data.names import UnknownMunicipalityError
 from . import descriptives
 from . import estimation as E
 from . import panel as P
-from .budget import model_vs_budget
+from .budget import care_budget_vs_model
 
 # --------------------------------------------------------------------------------------------
 # Profile tables
@@ -201,8 +201,9 @@ def _objective(tables: dict[str, pd.DataFrame], gm_code: str) -> pd.Series:
     if model.empty or mix.empty:
         return pd.Series(info, dtype=object)
     # The same comparison as the budget chapter: model plus special youth payments against the Iv3
-    # youth budget of the latest year with both; national medians over the comparable municipalities.
-    comparison = model_vs_budget(tables)
+    # care budget (net of receipts) of the latest year with both; national medians over the
+    # comparable municipalities.
+    comparison = care_budget_vs_model(tables)
     circular, year = comparison.attrs["circular"], int(comparison.attrs["year"])
     edition, _ = _youth_for_year(tables, year)
     amounts = comparison["model_eur"]

@@ -89,13 +89,6 @@ class Reconciliation:
     def cost_per_client_accounts_scope(self) -> float:
         return self.cost_per_client * self.scope_ratio
 
-    @property
-    def aef_cost_per_client(self) -> tuple[float, float]:
-        """AEF's spending range divided by the young people in care it quotes, EUR."""
-        youths = anchors.AEF_2019_YOUTHS_IN_CARE.value
-        return (1e6 * anchors.AEF_2019_SPENDING_LOW.value / youths,
-                1e6 * anchors.AEF_2019_SPENDING_HIGH.value / youths)
-
 
 def reconcile(tables: dict[str, pd.DataFrame], accounts: AccountsCheck, year: int | None = None) -> Reconciliation:
     """Compute the :class:`Reconciliation` (``year`` defaults to AEF's 2019, or the nearest cost year)."""

@@ -148,7 +148,9 @@ def volume_and_price(tables: dict[str, pd.DataFrame], first_year: int | None = N
         members = window[(group == label).to_numpy()]
         if not members.empty:
             rows[label] = _split(members, first, last, trend.prices)
-    return VolumePrice(first, last, pd.DataFrame(rows).T, trend.prices)
+    table = pd.DataFrame(rows).T
+    table["municipalities"] = table["municipalities"].astype(int)
+    return VolumePrice(first, last, table, trend.prices)
 
 
 #: Size groups by inhabitants (lower bounds).  CBS's eight size classes leave one to five

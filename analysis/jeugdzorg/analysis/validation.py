@@ -199,17 +199,34 @@ def accounts_check(tables: dict[str, pd.DataFrame], boundary_year: int | None = 
     out["cbs_per_youth"] = 1000 * out["cbs_adjusted_keur"] / out["inhabitants_0_17"]
     out["accounts_per_youth"] = 1000 * out["accounts_keur"] / out["inhabitants_0_17"]
     out["ratio"] = out["accounts_keur"] / out["cbs_adjusted_keur"]
-    positive = out["ratio"] > 0
-    out["z"] = robust_z(np.log(out.loc[positive, "ratio"])).reindex(out.index)
-    per_client = out["cbs_per_client"] > 0
-    out["z_per_client"] = robust_z(np.log(out.loc[per_client, "cbs_per_client"])).reindex(out.index)
-    flag = pd.Series("", index=out.index)
-    flag[out["z_per_client"].abs() > ROBUST_Z_LIMIT] = "cost_per_client"
-    flag[out["z"].abs() > ROBUST_Z_LIMIT] = "accounts_mismatch"
-    flag[out["accounts_keur"].eq(0) & out["cbs_keur"].gt(0)] = "no_accounts"
-    out["flag"] = flag
+    out = out.join(accounts_rule(out))
     out.index.name = "gm_code"
     return AccountsCheck(cbs_year, accounts_year, growth, growth_years, out.sort_index(), boundary)
+
+
+def accounts_rule(table: pd.DataFrame) -> pd.DataFrame:
+    """The accounts rules on ``cbs_keur``, ``accounts_keur``, ``ratio`` (accounts / CBS, growth-adjusted)
+    and ``cbs_per_client`` per municipality.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index: ``z`` (robust z of the log ratio), ``z_per_client`` (of the log cost per young
+        person in care) and ``flag``: ``no_accounts`` (accounts book nothing but CBS does),
+        ``accounts_mismatch`` (``|z|`` beyond :data:`ROBUST_Z_LIMIT`), ``cost_per_client``
+        (``|z_per_client|`` beyond it), or empty.
+    """
+    positive = table["ratio"] > 0
+    out = pd.DataFrame(index=table.index)
+    out["z"] = robust_z(np.log(table.loc[positive, "ratio"])).reindex(table.index)
+    per_client = table["cbs_per_client"] > 0
+    out["z_per_client"] = robust_z(np.log(table.loc[per_client, "cbs_per_client"])).reindex(table.index)
+    flag = pd.Series("", index=table.index)
+    flag[out["z_per_client"].abs() > ROBUST_Z_LIMIT] = "cost_per_client"
+    flag[out["z"].abs() > ROBUST_Z_LIMIT] = "accounts_mismatch"
+    flag[table["accounts_keur"].eq(0) & table["cbs_keur"].gt(0)] = "no_accounts"
+    out["flag"] = flag
+    return out
 
 
 @dataclass

@@ -71,20 +71,23 @@ def distribution_boxes(data: pd.DataFrame, *, title: str, ylabel: str) -> Figure
     return figures.finish(fig, ax, title=title, xlabel="Year", ylabel=ylabel)
 
 
-def trend_index(data: pd.DataFrame, *, municipalities: int, first: int) -> Figure:
+def trend_index(data: pd.DataFrame, *, municipalities: int, first: int, prices: str) -> Figure:
     """Index lines (first year = 100) of cost, young people in care and cost per young person in care.
 
-    ``data``: ``year, realised_million_index, youths_in_care_index, cost_per_client_index``.
+    ``data``: ``year, realised_million_prices_index, youths_in_care_index, cost_per_client_prices_index``
+    (cost in ``prices``, e.g. "real euros").
     """
     fig, ax = figures.new_figure()
-    ax.plot(data["year"], data["realised_million_index"], marker="o", label="Realised cost")
+    ax.plot(data["year"], data["realised_million_prices_index"], marker="o", label=f"Realised cost ({prices})")
     ax.plot(data["year"], data["youths_in_care_index"], marker="s", label="Young people in care")
-    ax.plot(data["year"], data["cost_per_client_index"], marker="^", label="Cost per young person in care")
+    ax.plot(data["year"], data["cost_per_client_prices_index"], marker="^",
+            label=f"Cost per young person in care ({prices})")
     ax.axhline(100, color="#999999", linewidth=0.8)
     ax.set_xticks(data["year"])
     ax.legend(frameon=False, loc="upper left")
     return figures.finish(fig, ax, title=f"Youth-care cost and use in the same {municipalities} municipalities",
-                          xlabel="Year", ylabel=f"Index, {first} = 100 (nominal euros)")
+                          xlabel="Year", ylabel=f"Index, {first} = 100",
+                          source="Bron: CBS 83454NED, 84134NED, 85099NED, 83131NED (CPI); analysis: this book")
 
 
 def driver_scatter(data: pd.DataFrame, *, drivers: list[str], labels: dict[str, str], outcome: str,
@@ -218,7 +221,7 @@ def model_budget(data: pd.DataFrame, *, year: int, circular: str) -> Figure:
     ax.set_ylim(0, None)
     return figures.finish(fig, ax, title=f"Youth-care budget against the gemeentefonds model, {year}",
                           xlabel=f"Model amount ({circular}), EUR per inhabitant 0-17",
-                          ylabel="Iv3 youth budget, EUR per inhabitant 0-17",
+                          ylabel="Iv3 care budget (net), EUR per inhabitant 0-17",
                           source="Bron: CBS (Iv3), Ministerie van BZK (gemeentefonds); analysis: this book")
 
 

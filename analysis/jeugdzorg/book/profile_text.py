@@ -279,6 +279,6 @@ def objective_section(profile: dict, name: str) -> tuple[Values, pd.DataFrame, d
                                  objective["national_median_budget_per_youth"],
                                  objective["national_median_budget_vs_model_pct"]],
     }, index=[f"Gemeentefonds model, {label} (EUR per inhabitant 0-17)",
-              f"Iv3 budget {objective['year']} (EUR per inhabitant 0-17)", "Budget minus model (%)"])
+              f"Iv3 care budget {objective['year']}, net (EUR per inhabitant 0-17)", "Budget minus model (%)"])
     table.index.name = "Measure"
     return values, table, {name: ",.0f", "Netherlands (median)": ",.0f"}

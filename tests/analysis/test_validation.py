@@ -1,0 +1,229 @@
+"""The data-validity rules: each on small synthetic cases, then that the review's examples are caught.
+
+Synthetic cases test the rules' properties (a shared-service pair, a host municipality, an
+implausible budget, a regional body); the real snapshot is used only to check that the examples
+the peer review named are caught, never to pin the number of flags.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jeugdzorg.analysis import budget, trends, validation
+from jeugdzorg.analysis.prices import deflator
+from jeugdzorg.data.iv3 import COMPARABLE_CATEGORIES, PROTECTION, WITH_RESIDENCE, WITHOUT_RESIDENCE
+
+
+def _national(n: int = 60, seed: int = 1) -> pd.DataFrame:
+    """``n`` ordinary municipalities: accounts 1.2 x CBS with a little noise, ~EUR 10,000 per client."""
+    rng = np.random.default_rng(seed)
+    cbs = rng.uniform(2_000, 80_000, n)
+    ratio = 1.2 * np.exp(rng.normal(0, 0.08, n))
+    clients = cbs * 1000 / (10_000 * np.exp(rng.normal(0, 0.15, n)))
+    return pd.DataFrame({"cbs_keur": cbs, "accounts_keur": cbs * ratio, "ratio": ratio,
+                         "cbs_per_client": 1000 * cbs / clients},
+                        index=[f"GM{9000 + i:04d}" for i in range(n)])
+
+
+# -- accounts against 83454NED -------------------------------------------------------------------
+
+def test_a_shared_service_pair_is_flagged_and_ordinary_municipalities_are_not():
+    table = _national()
+    # Two members of one shared-service body: CBS sees a third of what their accounts book.
+    pair = pd.DataFrame({"cbs_keur": [4_000.0, 5_000.0], "accounts_keur": [13_200.0, 19_000.0],
+                         "ratio": [3.3, 3.8], "cbs_per_client": [3_900.0, 4_100.0]}, index=["GM8001", "GM8002"])
+    result = validation.accounts_rule(pd.concat([table, pair]))
+    assert set(result.index[result["flag"] != ""]) == {"GM8001", "GM8002"}
+    assert (result.loc[["GM8001", "GM8002"], "flag"] == "accounts_mismatch").all()
+
+
+def test_the_band_is_robust_to_the_outliers_it_looks_for():
+    """Adding ten extreme municipalities must not widen the band so much that they pass."""
+    table = _national()
+    extremes = pd.DataFrame({"cbs_keur": 1_000.0, "accounts_keur": 15_000.0, "ratio": 15.0, "cbs_per_client": 900.0},
+                            index=[f"GM70{i:02d}" for i in range(10)])
+    result = validation.accounts_rule(pd.concat([table, extremes]))
+    assert (result.loc[extremes.index, "flag"] == "accounts_mismatch").all()
+    assert (result.loc[table.index, "flag"] == "").mean() > 0.95
+
+
+def test_accounts_that_book_nothing_are_their_own_flag():
+    table = pd.concat([_national(), pd.DataFrame({"cbs_keur": [20_000.0], "accounts_keur": [0.0], "ratio": [0.0],
+                                                  "cbs_per_client": [12_000.0]}, index=["GM8003"])])
+    assert validation.accounts_rule(table).at["GM8003", "flag"] == "no_accounts"
+
+
+def test_robust_z_of_a_constant_is_zero_not_an_error():
+    assert (validation.robust_z(pd.Series([2.0, 2.0, 2.0])) == 0).all()
+
+
+def test_nearest_year_prefers_the_same_year_then_the_later():
+    assert validation.nearest_year(2023, [2021, 2022]) == 2022
+    assert validation.nearest_year(2023, [2022, 2023, 2024]) == 2023
+    assert validation.nearest_year(2023, [2022, 2024]) == 2024
+
+
+# -- the residence rule --------------------------------------------------------------------------
+
+def _before_after(n: int = 80, seed: int = 2) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    before = rng.uniform(900, 2_000, n)
+    return pd.DataFrame({"before": before, "after": before * np.exp(rng.normal(0.03, 0.06, n))},
+                        index=[f"GM{9000 + i:04d}" for i in range(n)])
+
+
+def test_a_host_municipality_is_found_and_a_cheap_municipality_that_fell_is_not():
+    data = _before_after()
+    median_before = data["before"].median()
+    data.loc["GM8010"] = [2.0 * median_before, 2.0 * median_before * 0.65]   # host: expensive, -35%
+    data.loc["GM8011"] = [0.7 * median_before, 0.7 * median_before * 0.65]   # -35% but cheap before
+    data.loc["GM8012"] = [2.0 * median_before, 2.0 * median_before * 0.92]   # expensive, -8%
+    hosts = validation.host_rule(data)
+    assert hosts["GM8010"] and not hosts["GM8011"] and not hosts["GM8012"]
+    assert hosts.sum() == 1
+
+
+def test_the_host_rule_is_relative_to_the_national_change():
+    """If every municipality fell by 30% (a national change), nobody is a host."""
+    data = _before_after()
+    data["after"] = data["before"] * 0.7 * np.exp(np.random.default_rng(3).normal(0, 0.02, len(data)))
+    assert not validation.host_rule(data).any()
+
+
+# -- budgets -------------------------------------------------------------------------------------
+
+def test_an_implausible_budget_is_screened_and_left_out_of_the_national_overspend():
+    costs = pd.DataFrame({
+        "gm_code": ["GM0001", "GM0002", "GM0003", "GM0004"], "year": 2022,
+        "budgeted_keur": [10_000.0, 20_000.0, 114.0, 8_000.0],
+        "realised_keur": [11_000.0, 21_000.0, 3_796.0, 3_000.0],   # GM0003: +3,230%; GM0004: -62%
+        "provisional": False})
+    drivers = pd.DataFrame({"gm_code": costs["gm_code"], "edition": 2022, "variable": "inhabitants_0_17",
+                            "value": [5_000.0, 9_000.0, 1_000.0, 4_000.0]})
+    over = budget.overspend_by_municipality(costs, drivers)
+    assert over.set_index("gm_code")["screened"].to_dict() == {"GM0001": False, "GM0002": False, "GM0003": True,
+                                                               "GM0004": True}
+    screened = budget.overspend_by_year(over)
+    assert screened.loc[2022, "municipalities"] == 2 and screened.loc[2022, "screened"] == 2
+    assert screened.loc[2022, "overspend_pct"] == pytest.approx(100 * (32_000 / 30_000 - 1))
+    assert budget.overspend_by_year(over, screen=False).loc[2022, "municipalities"] == 4
+
+
+# -- care mix ------------------------------------------------------------------------------------
+
+def _care(codes: list[str], residence: list[float], receipts: list[float]) -> pd.DataFrame:
+    rows = []
+    for code, share, back in zip(codes, residence, receipts):
+        total = 10_000.0
+        for category, amount in ((WITH_RESIDENCE, share * total), (WITHOUT_RESIDENCE, (0.9 - share) * total),
+                                 (PROTECTION, 0.1 * total)):
+            rows.append({"gm_code": code, "year": 2023, "kind": "realised", "category": category,
+                         "lasten_keur": amount, "baten_keur": back * amount})
+    return pd.DataFrame(rows)
+
+
+def test_a_regional_body_and_a_care_mix_outlier_are_flagged():
+    rng = np.random.default_rng(4)
+    codes = [f"GM{9000 + i:04d}" for i in range(50)]
+    care = _care(codes + ["GM8020", "GM8021"], list(rng.normal(0.3, 0.05, 50)) + [0.3, 0.85],
+                 [0.0] * 50 + [0.45, 0.0])
+    flags = validation.care_mix_flags(care)
+    assert flags.at["GM8020", "flag"] == "regional_body"
+    assert flags.at["GM8021", "flag"] == "care_mix_outlier"
+    assert (flags.loc[codes, "flag"] == "").mean() > 0.95
+    # Gross and net differ by the receipts of the residential fields.
+    assert flags.at["GM8020", "residence_gross"] == pytest.approx(0.3)
+
+
+# -- prices --------------------------------------------------------------------------------------
+
+def test_the_deflator_expresses_euros_in_the_base_year_and_leaves_a_year_without_cpi_nominal():
+    prices = pd.DataFrame({"year": [2020, 2021, 2022], "cpi_index": [100.0, 102.0, 112.2]})
+    real = deflator(prices, "real", latest_year=2023)
+    assert real.base_year == 2022
+    assert real.factor(2020) == pytest.approx(1.122)
+    assert real.factor(2019) == 1.0 and real.missing == {2019}
+    assert real.change(2020, 2022) == pytest.approx(12.2)
+    assert deflator(prices, "nominal").factor(2020) == 1.0
+    with pytest.raises(ValueError, match="prices must be one of"):
+        deflator(prices, "euros")
+
+
+def test_no_cpi_for_the_base_year_means_nominal_with_a_notice_not_a_crash():
+    prices = pd.DataFrame({"year": [2020, 2021], "cpi_index": [100.0, 102.0]})
+    result = deflator(prices, "real", base_year=2022)
+    assert not result.real and result.missing == {2022} and result.factor(2021) == 1.0
+
+
+# -- on the real snapshot: the review's examples are caught --------------------------------------
+
+@pytest.fixture(scope="module")
+def flags(tables):
+    return validation.municipality_flags(tables)
+
+
+def test_the_reviewed_shared_service_pair_is_kept_out_of_rankings(flags):
+    """Barendrecht and Ridderkerk (with Albrandswaard one shared-service body, BAR) had
+    Iv3/83454NED ratios of 3.3-3.8 and topped the residual rankings in the review."""
+    kept_out = validation.ranking_exclusions(flags)
+    assert {"GM0489", "GM0597"} <= kept_out
+
+
+def test_the_reviewed_implausible_budgets_are_screened(tables):
+    over = budget.overspend_by_municipality(tables["costs"], tables["drivers"])
+    screened = set(map(tuple, over.loc[over["screened"], ["gm_code", "year"]].to_numpy()))
+    # +3,230% (Bloemendaal 2022) and +665% (Medemblik 2022) in the review.
+    assert {("GM0377", 2022), ("GM0420", 2022)} <= screened
+
+
+def test_the_reviewed_care_mix_contrast_is_flagged(tables):
+    """A municipality with more than half its care 'with residence' via its region, next to a big
+    city with under 2%: both are booking, not care."""
+    mix = validation.care_mix_flags(tables["care_mix"])
+    flagged = mix[mix["flag"] != ""]
+    assert (flagged["residence_net"] > 0.5).any() and (flagged["residence_net"] < 0.02).any()
+    assert mix.at["GM0363", "flag"] == "care_mix_outlier"
+
+
+def test_the_hosts_fell_as_the_residence_rule_predicts(tables):
+    rule = validation.residence_rule(tables)
+    assert rule.year == validation.RESIDENCE_RULE_YEAR and len(rule.hosts) > 0
+    # Hosts of large institutions fell 30-40% from 2021 to 2022 while the median municipality did not.
+    assert rule.host_change_pct < -20 and abs(rule.median_change_pct) < 10
+
+
+def test_a_same_year_pair_is_used_without_a_code_change(tables):
+    """When 83454NED gains the accounts' year, the comparison uses it and applies no growth."""
+    costs = tables["costs"]
+    register_2023 = set(tables["register"].query("year == 2023")["gm_code"])
+    later = costs[(costs["year"] == costs["year"].max()) & costs["gm_code"].isin(register_2023)].assign(year=2023)
+    check = validation.accounts_check({**tables, "costs": pd.concat([costs, later], ignore_index=True)})
+    assert check.cbs_year == check.accounts_year == 2023 and check.growth == 1.0 and check.same_year
+
+
+def test_the_accounts_comparison_corrects_for_growth_between_two_years(tables):
+    check = validation.accounts_check(tables)
+    assert check.cbs_year < check.accounts_year and check.growth > 1
+    assert check.national_ratio == pytest.approx(check.national_ratio_unadjusted / check.growth)
+
+
+def test_the_table_switch_in_the_counts_is_found(tables):
+    year, old, new, jump = validation.use_table_switch(tables["use_counts"])
+    assert (year, old, new) == (2021, "84134NED", "85099NED") and jump > 0
+
+
+def test_the_like_for_like_budget_is_the_care_fields_net_of_receipts(tables):
+    comparison = budget.care_budget_vs_model(tables)
+    care = tables["care_mix"]
+    rows = care[(care["gm_code"] == "GM0758") & (care["year"] == comparison.attrs["year"])
+                & (care["kind"] == "budgeted") & care["category"].isin(COMPARABLE_CATEGORIES)]
+    assert comparison.at["GM0758", "budget_eur"] == pytest.approx(1000 * (rows["lasten_keur"] - rows["baten_keur"]).sum())
+
+
+def test_volume_times_cost_per_client_is_cost(tables):
+    split = trends.volume_and_price(tables).table
+    product = (1 + split["client_growth"] / 100) * (1 + split["cost_per_client_growth"] / 100)
+    assert np.allclose(product, 1 + split["cost_growth"] / 100)
+    assert split["municipalities"].iloc[1:].sum() == split["municipalities"].iloc[0]
