@@ -144,3 +144,15 @@ def test_real_validation_reports_every_predictor_and_year(tables):
     assert ((need["coverage_95"] > 80) & (need["coverage_95"] <= 100)).all()
     model_years, overlap = F.objective_overlap(tables)
     assert model_years and set(overlap) <= set(model_years)
+
+
+def test_next_year_forecast_uses_the_best_validated_predictor(tables):
+    forecast = F.next_year_forecast(tables)
+    assert forecast.predictor == F.best_forecast(forecast.validation)
+    table = forecast.table
+    assert forecast.year == int(forecast.validation.predictions["year"].max()) + 1
+    assert len(table) > 300 and table["forecast_eur"].notna().all()
+    assert ((table["lower_95"] <= table["lower_90"]) & (table["lower_90"] < table["forecast_eur"])
+            & (table["forecast_eur"] < table["upper_90"]) & (table["upper_90"] <= table["upper_95"])).all()
+    # A forecast of next year stays near this year's cost, unlike the need benchmark.
+    assert ((table["forecast_eur"] / table["last_eur"]).median() - 1) == pytest.approx(0, abs=0.15)

@@ -66,7 +66,9 @@ def size_labels(bounds: Sequence[int] = SIZE_BOUNDS) -> list[str]:
 def size_class(inhabitants: pd.Series, bounds: Sequence[int] = SIZE_BOUNDS) -> pd.Series:
     """The size class (label of :func:`size_labels`) of each number of inhabitants."""
     labels = size_labels(bounds)
-    codes = np.searchsorted(np.asarray(bounds), inhabitants.to_numpy(dtype=float), side="right")
+    # Inhabitants are counts: rounding first keeps a municipality of exactly 20,000 in one class on
+    # every machine, whatever the last bits of a harmonised sum.
+    codes = np.searchsorted(np.asarray(bounds), np.round(inhabitants.to_numpy(dtype=float)), side="right")
     out = pd.Series([labels[c] if np.isfinite(v) else None for c, v in zip(codes, inhabitants)],
                     index=inhabitants.index, dtype=object)
     return out

@@ -323,3 +323,78 @@ def objective_overlap(tables: dict[str, pd.DataFrame]) -> tuple[list[int], list[
     costs = tables["costs"]
     cost_years = set(int(y) for y in costs.loc[costs["realised_keur"].notna(), "year"].unique())
     return model_years, [y for y in model_years if y in cost_years]
+
+
+@dataclass
+class NextYear:
+    """The next-year forecast of every municipality (a budgeting aid, not the need benchmark).
+
+    Attributes
+    ----------
+    year
+        The forecast year: the year after the last sample year.
+    predictor
+        The predictor used (:func:`best_forecast` of the rolling-origin validation): ``persistence``
+        or ``forecast``.
+    table
+        Indexed by GM code (municipalities in the sample of the last year): ``name``,
+        ``size_class``, ``last_eur`` (cost per young inhabitant in the last year), ``forecast_eur``
+        and ``lower_90``, ``upper_90``, ``lower_95``, ``upper_95`` (EUR per inhabitant aged 0-17,
+        nominal).  The national level is extrapolated by the mean yearly change of the sample years;
+        the interval does not include the uncertainty of that level, and the drivers are those of
+        the last year (the gemeentefonds edition of the forecast year may not be there yet).
+    validation
+        The rolling-origin validation the predictor was chosen on (its coverage is the interval's
+        track record).
+    """
+
+    year: int
+    predictor: str
+    table: pd.DataFrame
+    validation: RollingOrigin = field(repr=False)
+
+
+def next_year_forecast(tables: dict[str, pd.DataFrame], spec: E.Specification = E.Specification(), *,
+                       validation: RollingOrigin | None = None) -> NextYear:
+    """Forecast the cost per young inhabitant of the year after the sample for every municipality.
+
+    The predictor is the one that validates best out of sample (:func:`best_forecast`); it is
+    fitted on every sample year, as the validation fitted each origin on the years before it.
+    ``validation``: the rolling-origin validation of the same specification (:func:`validate`), if
+    already computed.
+    """
+    from dataclasses import replace
+
+    spec = E.resolve(tables, replace(spec, outcome=B.OUTCOME, region_effects=False, weighted=False,
+                                     balanced=False, exclude=(), trim=0.0, exclude_hosts=False))
+    _, sample, _ = E.estimation_data(tables, spec)
+    drivers = list(P.DRIVER_SETS[spec.driver_set])
+    if validation is None:
+        validation = rolling_origin(sample, drivers, residence_rule=spec.residence_rule)
+    predictor = best_forecast(validation)
+    years = sample.index.get_level_values("year")
+    last = int(years.max())
+    rule_year, hosts = training_hosts(sample) if spec.residence_rule else (None, ())
+    train = with_host_controls(sample, hosts, rule_year)
+    model = B.fit_need_model(train, drivers, controls=[E.HOST, E.HOST_POST] if hosts else [])
+    history = own_history(model, train)
+    if history is None:
+        raise ValueError("a next-year forecast needs two consecutive sample years")
+    rows = sample[years == last].droplevel("year")
+    classes = B.size_class(rows["inhabitants"])
+    drift = model.level(last + 1) - model.level(last)
+    if predictor == "persistence":
+        centre, scale = rows[B.OUTCOME] + drift, history.persistence_scale
+        expected = np.exp(centre) * scale.of(classes).map(scale.smearing)
+    else:
+        need = model.predict(rows, last + 1, classes)["centre"]
+        centre = need + history.k * history.last_deviation.reindex(rows.index).fillna(0.0)
+        scale = history.scale
+        expected = np.exp(centre) * scale.of(classes).map(scale.smearing)
+    table = pd.DataFrame({"name": rows["name"] if "name" in rows.columns else None, "size_class": classes,
+                          "last_eur": np.exp(rows[B.OUTCOME]), "forecast_eur": expected})
+    for pct in (90, 95):
+        low, high = scale.bounds(centre, classes, pct / 100)
+        table[f"lower_{pct}"], table[f"upper_{pct}"] = np.exp(low), np.exp(high)
+    table.index.name = "gm_code"
+    return NextYear(last + 1, predictor, table, validation)
