@@ -3,7 +3,7 @@
 The edition (tests/edition.py) brings a new, provisional year, a revised earlier year, sub-year
 labels in a new spelling, and a newest cost year whose gemeentefonds drivers are incomplete.  The
 snapshot is imported from it with no code change and the whole book -- every chapter, a sample of
-profiles, the HTML -- is built from it through the same route as ``make.py book``.
+municipality page, the HTML -- is built from it through the same route as ``make.py book``.
 """
 
 from __future__ import annotations
@@ -33,9 +33,7 @@ def edition(raw_dir, tmp_path_factory):
     simulate_new_edition(raw)
     shutil.copytree(data_dir(), base / "data")
     write_snapshot(import_raw(raw.path), raw.path, base / "data", today="2027-01-15")
-    shutil.copytree(BOOK_DIR, base / "book", ignore=shutil.ignore_patterns("GM*.ipynb"))
-    for code in PROFILES:
-        shutil.copy(BOOK_DIR / "profiles" / f"{code}.ipynb", base / "book" / "profiles")
+    shutil.copytree(BOOK_DIR, base / "book")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("JZ_DATA_DIR", str(base / "data"))  # the kernels inherit it
         index = build_book(force=True, strict=True, book_dir=base / "book", build_dir=base / "_build",
@@ -87,6 +85,9 @@ def test_the_whole_book_is_built_from_the_edition(edition):
     assert f"between 2019 and {NEW_YEAR} in real euros of {NEW_YEAR}" in text
     for code in PROFILES:
         assert (base / "_build" / "html" / "book" / "profiles" / f"{code}.html").is_file()
+        # the municipality pages are regenerated: the new year is on them
+        page = (base / "book" / "profiles" / f"{code}.md").read_text(encoding="utf-8")
+        assert f"| {NEW_YEAR} |" in page
     assert not list(base.glob(".tmp-*"))
     assert REVISED_YEAR < NEW_YEAR
 

@@ -3,17 +3,27 @@
 Everything runs in a scratch copy of the project (so the real ``book/`` and ``_build/`` are never
 touched) and prints the median wall time of ``--runs`` repetitions of:
 
-* a clean build: everything a build produces is removed -- executed notebooks of the chapters and
-  the profiles, ``_build/``, staging and caches -- and only the environment and ``data/`` stay,
+* a clean build: everything a build produces is removed -- executed notebooks of the chapters, the
+  municipality pages (``book/profiles.md``, ``book/profiles/``), ``_build/``, staging and caches --
+  and only the environment and ``data/`` stay,
 * a no-op rebuild, a one-chapter edit (one template changed), a Markdown-only edit,
 * the nbval run over the executed notebooks,
 * Jupyter Book's own execution path (``execute_notebooks: force``) on the same table of contents:
-  every chapter and profile as an unexecuted notebook with its parameters filled in,
+  every chapter as an unexecuted notebook with its parameters filled in (the municipality pages are
+  Markdown, the same in both),
+* the municipality pages: all of them from clean (computing every municipality's numbers once and
+  writing pages, CSV files and figures), the HTML of the whole book with them, the size of the built
+  site, and how many page files a rewrite touches after nothing changed and after one municipality's
+  cost changed,
+* the growth of the git pack when a new data edition is committed (``git gc`` before and after; the
+  edition simulated as in ``tests/edition.py``; needs the raw data, skipped without it),
 * the model layer on the real panel and on a synthetic panel ten times wider,
 
 plus the peak memory of the child processes and the whole test command (once, ``--with-tests``).
 Targets (2-core machine): clean build <= 0.5 x Jupyter Book's execution, no-op < 5 s, Markdown edit
-< 15 s, model layer < 2 s at 3,500 municipalities x 10 years, test command < 15 minutes.
+< 15 s, model layer < 2 s at 3,500 municipalities x 10 years, test command < 15 minutes; the 342
+municipality pages <= 5 minutes of execution and <= 5 minutes of HTML from clean, and a new edition
+<= 10 MB of git pack growth.
 """
 
 from __future__ import annotations
@@ -82,11 +92,11 @@ class _Results(dict):
 
 
 def _clean(project: Path, report: bool = False) -> None:
-    """Remove everything a build produces: executed notebooks (chapters and profiles), the HTML,
+    """Remove everything a build produces: executed notebooks, the municipality pages, the HTML,
     staging and temporary paths, caches.  Only ``.venv/`` (outside the copy) and ``data/`` stay."""
     removed = sorted((project / "book").rglob("*.ipynb"))
-    removed += [p for p in (project / "_build", *project.glob(".tmp-*"), project / ".jupyter_cache")
-                if p.exists()]
+    removed += [p for p in (project / "book" / "profiles", project / "book" / "profiles.md", project / "_build",
+                            *project.glob(".tmp-*"), project / ".jupyter_cache") if p.exists()]
     for path in removed:
         if path.is_dir():
             shutil.rmtree(path)
@@ -95,7 +105,7 @@ def _clean(project: Path, report: bool = False) -> None:
     if report:
         notebooks = sum(1 for p in removed if p.suffix == ".ipynb")
         others = [str(p.relative_to(project)) for p in removed if p.suffix != ".ipynb"]
-        print(f"  clean: removed {notebooks} executed notebooks (chapters and profiles) and "
+        print(f"  clean: removed {notebooks} executed notebooks and "
               f"{', '.join(others) or 'no other build output'}", flush=True)
 
 
@@ -108,7 +118,12 @@ def _executable_book(project: Path, target: Path) -> None:
 
     shutil.copytree(project, target, ignore=IGNORE)
     _clean(target)
+    # The municipality pages are Markdown: the same files in both paths (only notebooks are executed).
+    shutil.copytree(project / "book" / "profiles", target / "book" / "profiles")
+    shutil.copy2(project / "book" / "profiles.md", target / "book" / "profiles.md")
     for task in planned_notebooks():
+        if task.output.endswith("/") or not task.output.endswith(".ipynb"):
+            continue
         notebook = read_template(task.template)
         for cell in notebook.cells:
             if "parameters" in cell.metadata.get("tags", []):
@@ -137,6 +152,114 @@ def _jupyter_book_force(project: Path, scratch: Path) -> float:
         return _run([executable, "build", str(target), "--path-output", str(target / "out")], target)
     finally:
         shutil.rmtree(target, ignore_errors=True)
+
+
+def _python(project: Path, code: str) -> str:
+    """Run ``code`` with the project copy's package and return what it prints."""
+    result = subprocess.run([sys.executable, "-c", code], cwd=project, env=_env(project), capture_output=True,
+                            text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{code[:200]} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+_PAGES_FROM_CLEAN = """
+import shutil, time
+from jeugdzorg.book.runner import execute_all
+from jeugdzorg.paths import BOOK_DIR
+shutil.rmtree(BOOK_DIR / "profiles", ignore_errors=True)
+(BOOK_DIR / "profiles.md").unlink(missing_ok=True)
+start = time.perf_counter()
+execute_all(only=["profiles"], force=True, progress=lambda _: None)
+print(time.perf_counter() - start)
+"""
+
+_PAGES_REWRITE = """
+from jeugdzorg.book import profile_pages
+from jeugdzorg.book.runner import load_params
+from jeugdzorg.data.snapshot import load_snapshot
+from jeugdzorg.paths import BOOK_DIR
+tables = load_snapshot()
+costs = tables["costs"]
+if {edit!r}:
+    row = costs.index[(costs["gm_code"] == "GM0233") & (costs["year"] == costs["year"].max())]
+    costs.loc[row, "realised_keur"] *= 1.10
+changes = profile_pages.write_pages(profile_pages.generate(tables, load_params()["parameters"]), BOOK_DIR)
+print(len(changes.written), sum(1 for f in changes.written if f.endswith(".md")))
+"""
+
+
+def _pages(project: Path, runs: int, results: dict[str, float]) -> None:
+    """The municipality pages: from clean, the HTML with them, site size, files a rewrite touches."""
+    results["municipality pages from clean (342, compute and write)"] = _median(
+        runs, lambda: None, lambda: float(_python(project, _PAGES_FROM_CLEAN)))
+    results["HTML of the whole book with the 342 pages (make.py html)"] = _median(
+        runs, lambda: None, lambda: _run([sys.executable, "-m", "jeugdzorg.cli", "html"], project))
+    html = project / "_build" / "html"
+    size = sum(p.stat().st_size for p in html.rglob("*") if p.is_file())
+    pages = sum(p.stat().st_size for p in (html / "book" / "profiles").rglob("*") if p.is_file())
+    print(f"  built site: {size / 1e6:.1f} MB, of which the municipality pages {pages / 1e6:.1f} MB "
+          f"({len(list((html / 'book' / 'profiles').glob('GM*.html')))} pages)", flush=True)
+    unchanged = _python(project, _PAGES_REWRITE.format(edit=False)).split()
+    edited = _python(project, _PAGES_REWRITE.format(edit=True)).split()
+    _python(project, _PAGES_REWRITE.format(edit=False))  # back to the pages of the snapshot
+    print(f"  page files rewritten: {unchanged[0]} when nothing changed; {edited[0]} ({edited[1]} pages) after "
+          "one municipality's cost changed (its page, and the pages whose group medians it moves)", flush=True)
+
+
+_NEW_EDITION = """
+import shutil, sys
+from pathlib import Path
+from tests.conftest import RawCopy
+from tests.edition import simulate_new_edition
+raw = RawCopy(Path(sys.argv[1]), Path(sys.argv[2]))
+simulate_new_edition(raw)
+"""
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True).stdout
+
+
+def _pack_kib(repo: Path) -> int:
+    _git(repo, "gc", "--quiet")
+    stats = dict(line.split(": ", 1) for line in _git(repo, "count-objects", "-v").splitlines())
+    return int(stats["size-pack"])
+
+
+def git_growth(project: Path) -> tuple[float, float] | None:
+    """Pack growth (MB) of committing a simulated new data edition: the whole project, and the
+    municipality pages alone.  ``None`` without the raw data."""
+    raw = Path(_env(project)["JZ_RAW_DIR"])
+    if not raw.is_dir():
+        return None
+    repos = {"all": project / ".git", "pages": project.parent / "pages-repo"}
+    pages = lambda: [(p, p.relative_to(project)) for p in [project / "book" / "profiles.md",  # noqa: E731
+                                                           *(project / "book" / "profiles").glob("*")]]
+
+    def commit(message: str) -> dict[str, int]:
+        target = repos["pages"]
+        shutil.rmtree(target / "book", ignore_errors=True)
+        for source, relative in pages():
+            (target / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / relative)
+        out = {}
+        for name, repo in (("all", project), ("pages", target)):
+            _git(repo, "add", "-A")
+            _git(repo, "-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-q", "-m", message)
+            out[name] = _pack_kib(repo)
+        return out
+
+    repos["pages"].mkdir(exist_ok=True)
+    for repo in (project, repos["pages"]):
+        _git(repo, "init", "-q")
+    # the scratch copy keeps the project's .gitignore (_build/, .venv/ ...); raw data live outside it
+    before = commit("edition as committed")
+    edition = project.parent / "edition-raw"
+    _python(project, _NEW_EDITION.replace("sys.argv[1]", repr(str(raw))).replace("sys.argv[2]", repr(str(edition))))
+    _run([sys.executable, "-m", "jeugdzorg.cli", "book", "--raw-dir", str(edition)], project)
+    after = commit("a new edition")
+    return (after["all"] - before["all"]) / 1024, (after["pages"] - before["pages"]) / 1024
 
 
 def _synthetic_panel(entities: int, years: int, drivers: list[str], seed: int = 20261122) -> pd.DataFrame:
@@ -193,8 +316,12 @@ def run(runs: int = 3, with_tests: bool = False) -> dict[str, float]:
              "-p", "no:cacheprovider"], project))
         results["Jupyter Book execute_notebooks: force"] = _median(
             runs, lambda: None, lambda: _jupyter_book_force(project, Path(scratch)))
+        _pages(project, runs, results)
         if with_tests:
             results["whole test command"] = _run([sys.executable, "-m", "jeugdzorg.cli", "test", "-q"], project)
+        growth = git_growth(project)
+        if growth is None:
+            print("  git pack growth: skipped (no raw data to simulate a new edition from)", flush=True)
         # The scratch copy is deleted on leaving this block.
     real, wide, entities = model_layer_seconds(runs)
     results["model layer, real panel (6 models)"] = real
@@ -210,4 +337,7 @@ def run(runs: int = 3, with_tests: bool = False) -> dict[str, float]:
     if "whole test command" in results:
         print(f"whole test command: {results['whole test command'] / 60:.1f} minutes (budget 15)")
     print(f"peak memory of a child process: {peak:,.0f} MiB")
+    if growth is not None:
+        print(f"git pack growth of a new data edition (git gc before and after): {growth[0]:.1f} MB in all, "
+              f"{growth[1]:.1f} MB for the municipality pages (target <= 10 MB)")
     return results

@@ -5,7 +5,7 @@ Commands
 book     import the snapshot if stale, execute the notebooks, build the HTML (the main command)
 import   only (re)build the data snapshot from the raw directory
 fetch    download the CBS tables from the CBS open-data API into the raw directory, then import
-profile  execute the profile of one municipality (GM code or name) and rebuild the HTML
+profile  refresh the municipality pages if stale and say where one municipality's page is
 html     only build the HTML from the executed notebooks in book/
 test     run every test: unit tests, nbval over book/, and a strict book build
 benchmark  time clean, no-op and partial builds and the model layer (in a scratch copy)
@@ -96,24 +96,48 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_profile(args: argparse.Namespace) -> int:
-    from .book.runner import build_book, parse_overrides, profile_task
+def resolve_municipality(query: str, tables: dict) -> tuple[str, str]:
+    """GM code and name of the municipality ``query`` names: a code, a name (accents and case
+    ignored) or a common name of :mod:`jeugdzorg.book.aliases` ("Den Haag")."""
+    import difflib
+
+    from .book.aliases import alias_index
     from .data.names import UnknownMunicipalityError, resolve_query
+
+    register = tables["register"]
+    current = register[register["year"] == register["year"].max()]
+    names = dict(zip(current["gm_code"], current["name"]))
+    index = alias_index(names)
+    key = " ".join(str(query).split()).casefold()
+    if key in index:
+        return index[key], names[index[key]]
+    try:
+        return resolve_query(query, register, tables["mergers"])
+    except UnknownMunicipalityError as exc:
+        # The register's names gave no close match: the common names may ("Den Haaag").
+        close = difflib.get_close_matches(key, list(index), n=5, cutoff=0.75)
+        extra = [f"{names[index[c]]} ({c.title() if c.islower() else c})" for c in close]
+        if exc.suggestions or not extra:
+            raise
+        raise UnknownMunicipalityError(f"{exc} Did you mean: {', '.join(dict.fromkeys(extra))}?", query,
+                                       extra) from None
+
+
+def cmd_profile(args: argparse.Namespace) -> int:
+    from .book.runner import PAGES_TASK, build_book
+    from .data.names import UnknownMunicipalityError
     from .data.snapshot import load_snapshot
 
-    tables = load_snapshot()
     try:
-        code, name = resolve_query(args.municipality, tables["register"], tables["mergers"])
+        code, name = resolve_municipality(args.municipality, load_snapshot())
     except UnknownMunicipalityError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    _log(f"==> Profile of {name} ({code})")
-    task = profile_task(code, parse_overrides(args.param))
-    # The profile joins the book (the table of contents globs profiles/), whole or not at all.
-    index = build_book(only=[], extra=[task])
-    _log(f"==> {(BOOK_DIR / task.output).relative_to(PROJECT_ROOT)} written")
-    page = index.parent / "book" / "profiles" / f"{code}.html"
-    _log(f"==> Done. Open {page}")
+    _log(f"==> Profile of {name} ({code}): every municipality has a page; refreshing them if they are stale")
+    # The pages are written in one pass with the book's parameters, so they always match the chapters.
+    index = build_book(only=[PAGES_TASK])
+    _log(f"==> Page source: {(BOOK_DIR / 'profiles' / f'{code}.md').relative_to(PROJECT_ROOT)}")
+    _log(f"==> Done. Open {index.parent / 'book' / 'profiles' / f'{code}.html'}")
     return 0
 
 
@@ -186,10 +210,10 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument("--timeout", type=float, default=60, help="seconds per request (default 60)")
     fetch.set_defaults(func=cmd_fetch)
 
-    profile = sub.add_parser("profile", help="build the profile page of one municipality (GM code or name)")
-    profile.add_argument("municipality", help="GM code (GM0363, 363) or name (Amsterdam, 's-Gravenhage)")
-    profile.add_argument("--param", "-p", action="append", default=[], metavar="KEY=VALUE",
-                         help="override an analysis parameter of analysis/params.yml (repeatable)")
+    profile = sub.add_parser("profile", help="refresh the municipality pages if needed and print where one "
+                                             "municipality's page is (GM code, name or common name)")
+    profile.add_argument("municipality", help="GM code (GM0363, 363), name (Amsterdam, 's-Gravenhage) or common "
+                                              "name (Den Haag)")
     profile.set_defaults(func=cmd_profile)
 
     html = sub.add_parser("html", help="build the HTML from the executed notebooks only")

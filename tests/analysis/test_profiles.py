@@ -1,124 +1,128 @@
-"""Municipality profiles: the numbers, the words around them, and the template."""
+"""The numbers of the municipality pages, computed once for every municipality (real snapshot)."""
 
 from __future__ import annotations
 
-import json
-import math
-
 import numpy as np
+import pandas as pd
 import pytest
 
+from jeugdzorg.analysis import benchmark as B
+from jeugdzorg.analysis import budget
 from jeugdzorg.analysis import estimation as E
 from jeugdzorg.analysis import panel as P
-from jeugdzorg.analysis.profiles import percentile_rank, profile_tables
-from jeugdzorg.book.profile_text import compare, fmt
-from jeugdzorg.book.runner import execute_notebook, template_path
-from jeugdzorg.data.names import UnknownMunicipalityError
-
-from tests.helpers import glued_values
-
-KEYS = {"summary", "cost_trend", "budget", "care_mix", "position", "peers", "model", "drivers", "objective"}
-
-
-def test_sentence_helpers():
-    assert fmt(2220.3, prefix="EUR ") == "EUR 2,220"
-    assert fmt(float("nan")) == "not available"
-    assert compare(12.34) == ("12.3%", "above") and compare(-3) == ("3.0%", "below")
-    assert compare(float("nan")) == ("not comparable", "with")
-    assert percentile_rank(5, [1, 2, 3, 10]) == 75.0
-    assert math.isnan(percentile_rank(5, []))
+from jeugdzorg.analysis import validation as V
+from jeugdzorg.analysis.profiles import GROUP_KINDS, municipality_profiles, screened_budget
 
 
 @pytest.fixture(scope="module")
-def estimates(tables):
-    return E.estimate(tables, E.Specification(), mundlak=False)
+def profiles(tables):
+    return municipality_profiles(tables)
 
 
-@pytest.fixture(scope="module")
-def profiles(tables, estimates):
-    codes = ("GM0363", "GM0060", "GM0613", "GM0599")  # Amsterdam, Ameland, Albrandswaard, Rotterdam
-    return {code: profile_tables(tables, code, estimates=estimates) for code in codes}
+def test_every_municipality_of_the_boundary_year_once(profiles, tables):
+    register = tables["register"]
+    codes = set(register.loc[register["year"] == profiles.boundary_year, "gm_code"])
+    assert set(profiles.municipalities.index) == codes and profiles.municipalities.index.is_unique
+    assert list(profiles.municipalities["name"]) == sorted(profiles.municipalities["name"])
+    assert set(profiles.cost.index.get_level_values("gm_code")) == codes
+    assert len(profiles.cost) == len(codes) * len(profiles.years)
 
 
-@pytest.mark.parametrize("code", ["GM0363", "GM0060"])
-def test_profile_contents(profiles, code):
-    profile = profiles[code]
-    assert set(profile) == KEYS
-    assert profile["summary"]["gm_code"] == code
-
-    trend = profile["cost_trend"]
-    assert {"cost_per_youth", "national_median", "plausible", "realised_keur"} <= set(trend.columns)
-    own = trend.loc[trend["plausible"], "cost_per_youth"]
-    assert not own.empty and own.between(100, 10_000).all()
-    assert trend["national_median"].between(100, 10_000).all()
-
-    budget = profile["budget"]
-    assert list(budget.index) == list(trend.index)
-    both = budget.dropna(subset=["budgeted_keur", "realised_keur"])
-    expected = 100 * (both["realised_keur"] / both["budgeted_keur"] - 1)
-    assert np.allclose(both["over_budget_pct"], expected)
-
-    mix = profile["care_mix"]
-    assert set(mix["kind"]) == {"realised", "budgeted"}
-    for _, group in mix.groupby(["kind", "year"]):
-        assert group["national_pct"].sum() == pytest.approx(100, abs=0.01)
-        assert group["municipality_pct"].sum() == pytest.approx(100, abs=0.01)
-
-    position = profile["position"]
-    assert 0 <= position["percentile_rank"] <= 100
-    assert position["peers"] >= 1 and 100 <= position["peer_median"] <= 10_000
-
-    model = profile["model"]
-    assert model["in_sample"] and np.isfinite(model["residual_effect"])
-    assert 100 <= model["actual_level"] <= 10_000 and 100 <= model["predicted_level"] <= 10_000
-    drivers = profile["drivers"]
-    assert list(drivers.index) == list(P.DRIVER_SETS["full"])
-    assert drivers["unit"].to_dict() == {d.name: d.unit for d in P.DRIVERS}
-    assert drivers["national_median"].notna().all() and drivers["value"].notna().all()
-
-    objective = profile["objective"]
-    assert 100 <= objective["model_per_youth"] <= 10_000
-    assert 100 <= objective["budget_per_youth"] <= 10_000
+def test_years_follow_the_specification(profiles, tables):
+    spec = E.resolve(tables, E.Specification())
+    assert profiles.years[0] == spec.first_year
+    costs = tables["costs"].dropna(subset=["realised_keur"])
+    assert profiles.years[-1] == costs["year"].max()
 
 
-def test_amsterdam_missing_year_and_weesp(profiles):
-    trend = profiles["GM0363"]["cost_trend"]
-    assert math.isnan(trend.at[2019, "cost_per_youth"])  # Amsterdam did not report 2019
-    assert not trend.at[2019, "plausible"]
-    assert profiles["GM0363"]["position"]["size_class"] == "250 000 inwoners of meer"
+def test_size_classes_are_the_benchmarks(profiles):
+    """The class a page compares with is the class that sets the width of its interval."""
+    bench = profiles.benchmark.table
+    known = bench["size_class"].notna()
+    assert (profiles.municipalities.loc[bench.index[known], "size_class"] == bench.loc[known, "size_class"]).all()
+    # a municipality without a reported cost in the benchmark year still gets its class from inhabitants
+    assert profiles.municipalities["size_class"].notna().all()
+    assert set(profiles.municipalities["size_class"]) <= set(B.size_labels())
 
 
-def test_missing_or_implausible_cost_does_not_crash(profiles):
-    albrandswaard = profiles["GM0613"]  # reports a cost outside the plausible range in every year
-    assert not albrandswaard["cost_trend"]["plausible"].any()
-    assert albrandswaard["cost_trend"]["vs_median_pct"].isna().all()
-    assert math.isnan(albrandswaard["position"]["percentile_rank"])
-    assert not albrandswaard["model"]["in_sample"] and math.isnan(albrandswaard["model"]["residual_effect"])
-    rotterdam = profiles["GM0599"]  # no realised cost at all, but Iv3 and fund figures
-    assert rotterdam["cost_trend"]["cost_per_youth"].isna().all()
-    assert rotterdam["budget"]["over_budget_pct"].isna().all()
-    assert rotterdam["drivers"]["value"].isna().all()
-    assert rotterdam["care_mix"]["municipality_pct"].notna().any()
-    assert np.isfinite(rotterdam["objective"]["model_per_youth"])
+def test_group_medians_are_medians_of_plausible_costs(profiles):
+    cost = profiles.cost.join(profiles.municipalities[["size_class", "jz_region"]], on="gm_code")
+    year = profiles.years[-1]
+    in_year = cost.xs(year, level="year")
+    plausible = in_year.loc[in_year["plausible"], "cost_per_youth"]
+    assert profiles.groups.at[("national", "Netherlands", year), "cost_median"] == pytest.approx(plausible.median())
+    region = in_year.at["GM0363", "jz_region"]
+    members = in_year[(in_year["jz_region"] == region) & in_year["plausible"]]["cost_per_youth"]
+    assert profiles.groups.at[("region", region, year), "cost_median"] == pytest.approx(members.median())
+    assert profiles.groups.at[("region", region, year), "cost_n"] == len(members)
+    assert set(profiles.groups.index.get_level_values("kind")) == set(GROUP_KINDS)
 
 
-def test_profile_of_a_former_code_is_refused(tables, estimates):
-    with pytest.raises(UnknownMunicipalityError):
-        profile_tables(tables, "GM0457", estimates=estimates)
+def test_cost_matches_the_panel_and_plausibility(profiles, tables):
+    panel = P.build_panel(tables, boundary_year=profiles.boundary_year, first_year=profiles.years[0])
+    joined = profiles.cost.join(panel["cost_per_youth"].rename("panel"), how="left")
+    both = joined.dropna(subset=["panel"])
+    assert np.allclose(both["cost_per_youth"], both["panel"])
+    assert not profiles.cost.loc[profiles.cost["cost_per_youth"].isna(), "plausible"].any()
+    # Amsterdam did not report 2019: a gap, not a zero
+    assert np.isnan(profiles.cost.at[("GM0363", 2019), "cost_per_youth"])
 
 
-def test_template_runs_for_a_small_municipality(tmp_path):
-    template = template_path("profile")
-    execute_notebook(template, {"municipality": "Ermelo"}, tmp_path / "p.ipynb")
-    notebook = json.loads((tmp_path / "p.ipynb").read_text(encoding="utf-8"))
-    outputs = [o for c in notebook["cells"] if c["cell_type"] == "code" for o in c["outputs"]]
-    assert not [o for o in outputs if o["output_type"] == "error"]
-    assert not [o for o in outputs if o.get("name") == "stderr"], "warnings leaked into the profile"
-    values = glued_values(notebook)
-    assert values["pf_name"] == "'Ermelo'" and values["pf_code"] == "'GM0233'"
-    assert values["pf_above_below"] in ("'above'", "'below'")
-    for key in ("fig_cost_trend", "fig_care_mix", "tbl_budget", "tbl_care_mix", "tbl_peers", "tbl_drivers",
-                "tbl_objective"):
-        assert key in values
-    markdown = "\n".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown")
-    assert ":name:" not in markdown and "{numref}" not in markdown  # profiles share one Sphinx build
+def test_use_is_shown_where_no_cost_was_reported(profiles, tables):
+    """Rotterdam reports no realised cost, but its use of youth care is known: the page shows it."""
+    rotterdam = profiles.cost.loc["GM0599"]
+    assert rotterdam["cost_per_youth"].isna().all()
+    assert rotterdam["pct_youth_with_jeugdhulp"].notna().all() and rotterdam["youths_in_care"].notna().all()
+    panel = P.build_panel(tables, boundary_year=profiles.boundary_year, first_year=profiles.years[0])
+    joined = profiles.cost[["pct_youth_with_jeugdhulp"]].join(panel["pct_youth_with_jeugdhulp"].rename("panel"))
+    both = joined.dropna()
+    assert len(both) > 1000 and np.allclose(both["pct_youth_with_jeugdhulp"], both["panel"])
+
+
+def test_budget_screen_is_the_budget_chapters(profiles, tables):
+    reported = budget.overspend_by_municipality(tables["costs"], tables["drivers"]).set_index(["gm_code", "year"])
+    own = profiles.budget.join(reported["screened"].rename("reported"), how="inner")
+    assert len(own) > 1000
+    assert (own["screened"] == own["reported"]).all()
+    assert own["screened"].any()
+    national = budget.overspend_by_year(budget.overspend_by_municipality(tables["costs"], tables["drivers"]))
+    assert profiles.national_budget["overspend_pct"].equals(national["overspend_pct"])
+
+
+def test_a_merged_sum_is_screened_when_a_part_is(tables):
+    """A recording error of one former municipality contaminates the sum of the merged one."""
+    boundary = P.default_boundary_year(tables)
+    panel = P.build_panel(tables, boundary_year=boundary)
+    merged = panel[panel["constituents"].str.contains(r"\+", regex=True)].dropna(subset=["budgeted_keur"])
+    code, year = merged.index[0]
+    part = merged.at[(code, year), "constituents"].split("+")[0]
+    costs = tables["costs"].copy()
+    row = (costs["gm_code"] == part) & (costs["year"] == year)
+    assert row.sum() == 1
+    costs.loc[row, "budgeted_keur"] = costs.loc[row, "realised_keur"] / 10  # a budget in the wrong unit
+    screened, _ = screened_budget(panel, {**tables, "costs": costs})
+    assert screened.at[(code, year), "screened"]
+    clean, _ = screened_budget(panel, tables)
+    assert not clean.at[(code, year), "screened"]
+
+
+def test_care_mix_shares(profiles):
+    shares = profiles.care_mix["share_pct"].groupby(level="gm_code").sum()
+    positive = profiles.care_mix["lasten_keur"].groupby(level="gm_code").sum() > 0
+    assert np.allclose(shares[positive], 100)
+    assert profiles.national_mix.sum() == pytest.approx(100)
+    assert profiles.care_mix_year == int(profiles.accounts_years[1])
+
+
+def test_flags_breaks_and_mergers(profiles, tables):
+    pd.testing.assert_frame_equal(profiles.flags, V.municipality_flags(tables, profiles.boundary_year))
+    assert profiles.residence.year == V.RESIDENCE_RULE_YEAR
+    assert profiles.use_switch is not None and profiles.use_switch[2] == "85099NED"
+    former = profiles.municipalities.at["GM1980", "former"]  # Dijk en Waard
+    assert "Heerhugowaard" in former and "Langedijk" in former
+    assert profiles.municipalities.at["GM0344", "former"] == ""  # Utrecht: no merger in these years
+
+
+def test_benchmark_is_the_chapters(profiles, tables):
+    bench = B.need_benchmark(tables, E.Specification())
+    pd.testing.assert_frame_equal(profiles.benchmark.table, bench.table)

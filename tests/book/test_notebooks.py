@@ -66,8 +66,10 @@ def test_every_figure_and_table_is_glued_with_a_caption(name):
     for key in re.findall(r'publish\.table\("(tbl_\w+)"', code):
         assert re.search(r"````\{table\} .+\n:name: \S+\n\n```\{glue:md\} %s\n" % key, markdown), key
     glued = set(glued_values(notebook))
-    for key in re.findall(r"\{glue:text\}`(\w+)", markdown):
+    for key in re.findall(r"\{glue:text\}`(\w+)(?=[`:])", markdown):
         assert key in glued, f"{key} is used in the text but never glued"
+    for other, key in PASTED.findall(markdown):  # pasted from another chapter: computed once, there
+        assert key in glued_values(_load(BOOK_DIR / other)), f"{other}::{key} is not glued"
 
 
 def test_nbval_fails_when_a_committed_number_is_edited(tmp_path):
@@ -129,9 +131,8 @@ def test_unchanged_notebooks_are_reused_and_changed_parameters_rerun(tmp_path):
 
     from jeugdzorg.book.runner import planned_notebooks
 
-    for task in planned_notebooks():
-        (tmp_path / task.output).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(BOOK_DIR / task.output, tmp_path / task.output)
+    shutil.copytree(BOOK_DIR, tmp_path, dirs_exist_ok=True)
+    assert {t.output for t in planned_notebooks()} >= {"trends.ipynb", "profiles"}
     assert execute_all(book_dir=tmp_path, progress=lambda _: None) == []
     rerun = execute_all({"first_year": 2020}, only=["trends"], book_dir=tmp_path, progress=lambda _: None)
     assert [p.name for p in rerun] == ["trends.ipynb"]
@@ -163,7 +164,9 @@ def _edited(relative: str) -> set[str]:
 def test_fingerprints_follow_the_imports_of_each_notebook():
     """Which notebooks re-execute after an edit is found from the code, not from a hand-kept list."""
     assert _edited("book/maps.py") == {"maps.ipynb"}  # a book-layer helper of one chapter
-    assert _edited("book/profile_text.py") == {t for t in _fingerprints() if t.startswith("profiles/")}
+    assert _edited("book/profile_pages.py") == {"profiles"}  # the municipality pages, one task
+    assert _edited("book/svg.py") == {"profiles"}
+    assert _edited("analysis/profiles.py") == {"profiles", "maps.ipynb"}  # maps screens budgets with it
     assert _edited("data/rawtext.py") == set(_fingerprints())  # every notebook reads the snapshot through it
     assert _edited("cli.py") == set()  # the command line changes no output
 

@@ -2,10 +2,11 @@
 
 ``precision``    how precisely each kind of quantity is stored (every stored number passes through it)
 ``publish``      glue helpers the chapter notebooks use instead of ``myst_nb.glue``
-``tables``       DataFrames as Markdown tables (numbered by Sphinx) and the searchable benchmark table
+``tables``       DataFrames as Markdown tables (numbered by Sphinx) and the interactive benchmark table
 ``figures``      the figure style: title, labelled axes with units, source line
 ``maps``         classed choropleth maps of the municipalities
-``profile_text`` the words, tables and figures of a municipality profile
+``profile_pages`` the municipality pages: every municipality's numbers rounded, worded and written as
+                 Markdown, CSV and SVG in one pass (``svg``: their small charts; ``aliases``: other names)
 ``provenance``   the reproducibility page: manifest, variables, data dictionary, environment
 ``runner``       papermill execution of the MyST templates and the Jupyter Book build
 ``sphinx_language`` Sphinx extension: Dutch number notation on the Dutch pages

@@ -240,52 +240,6 @@ def share_histogram(data: pd.DataFrame, *, column: str, year: int) -> Figure:
                           ylabel="Number of municipalities", source="Bron: CBS (Iv3); analysis: this book")
 
 
-def profile_cost_trend(data: pd.DataFrame, *, name: str) -> Figure:
-    """A municipality's cost per young inhabitant against the national median and middle half.
-
-    ``data``: ``year, cost_per_youth, plausible, national_median, national_p25, national_p75``.
-    """
-    fig, ax = figures.new_figure()
-    years = list(data["year"])
-    ax.fill_between(years, data["national_p25"], data["national_p75"], color=PALETTE[4], alpha=0.15,
-                    linewidth=0, label="Middle half of municipalities")
-    ax.plot(years, data["national_median"], color=PALETTE[4], marker="s", label="National median")
-    ax.plot(years, data["cost_per_youth"].where(data["plausible"]), color=PALETTE[0], marker="o",
-            linewidth=2, label=name)
-    odd = data[data["cost_per_youth"].notna() & ~data["plausible"]]
-    if not odd.empty:
-        ax.plot(odd["year"], odd["cost_per_youth"], linestyle="none", marker="x", color=PALETTE[1],
-                label="Outside the plausible range (not compared)")
-    if data["cost_per_youth"].isna().all():
-        ax.text(0.5, 0.5, f"{name}: realised cost not available", transform=ax.transAxes, ha="center",
-                color=PALETTE[1])
-    ax.set_xticks(years)
-    ax.set_ylim(bottom=0)
-    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(0, -0.14), ncol=2, fontsize=9)
-    return figures.finish(fig, ax, title=f"Cost per young inhabitant: {name} and the Netherlands",
-                          xlabel="Year", ylabel="EUR per inhabitant aged 0-17 (nominal)")
-
-
-def profile_care_mix(data: pd.DataFrame, *, name: str, year: int | None) -> Figure:
-    """Horizontal bars of the care mix of a municipality and the Netherlands.
-
-    ``data``: ``category, municipality_pct, national_pct``.
-    """
-    fig, ax = figures.new_figure(figsize=(8.0, 3.8))
-    positions = np.arange(len(data))
-    ax.barh(positions - 0.2, data["municipality_pct"], height=0.4, color=PALETTE[0], label=name)
-    ax.barh(positions + 0.2, data["national_pct"], height=0.4, color=PALETTE[4], label="Netherlands")
-    if data["municipality_pct"].isna().all():
-        ax.text(0.5, 0.5, f"{name}: Iv3 accounts not available", transform=ax.transAxes, ha="center",
-                color=PALETTE[1])
-    ax.set_yticks(positions, [str(c).capitalize() for c in data["category"]])
-    ax.invert_yaxis()
-    ax.legend(frameon=False, loc="lower right")
-    return figures.finish(fig, ax, title=f"Care mix of {name} and the Netherlands, accounts {year}",
-                          xlabel="Share of spending on the youth task fields (%)", ylabel="Care category",
-                          source="Bron: CBS (Iv3, jaarrekening), CC BY 4.0; analysis: this book")
-
-
 def accounts_scatter(data: pd.DataFrame, *, cbs_year: int, accounts_year: int, low: float, high: float) -> Figure:
     """83454NED cost against the municipal accounts, per young inhabitant, log scales, with the band
     of ratios the rule accepts.

@@ -325,3 +325,53 @@ def map_drawer(boundaries: geopandas.GeoDataFrame, column: str, **options):
     def draw(data: pd.DataFrame) -> Figure:
         return choropleth(boundaries, data.set_index("gm_code")[column], **options)
     return draw
+
+
+def categorical_map(boundaries: geopandas.GeoDataFrame, categories: pd.Series, colours: dict[str, str], *,
+                    title: str, legend_title: str, missing_label: str = "no data",
+                    source: str = MAP_SOURCE) -> Figure:
+    """A map of one category per municipality, in the book's figure style.
+
+    Parameters
+    ----------
+    categories
+        One label per municipality, indexed by GM code; a municipality without a label is drawn in
+        light grey under ``missing_label``.
+    colours
+        Label -> colour, in the order of the legend; a label that no municipality has is left out of
+        the legend, a label not in ``colours`` is an error.
+    """
+    import geopandas
+
+    if categories.index.has_duplicates:
+        raise ValueError("categories has duplicate GM codes")
+    unknown = sorted(set(categories.dropna()) - set(colours))
+    if unknown:
+        raise ValueError(f"categories without a colour: {unknown}")
+    aligned = categories.reindex(boundaries["gm_code"])
+    fills = [colours[c] if isinstance(c, str) else MISSING_COLOUR for c in aligned]
+    projected = boundaries.to_crs(RD_NEW) if boundaries.crs is not None else boundaries
+    fig, ax = new_figure(figsize=(7.0, 8.0))
+    projected.plot(ax=ax, color=fills, edgecolor=BORDER_COLOUR, linewidth=0.3)
+    geopandas.GeoSeries([_outline(projected.geometry.values)], crs=projected.crs).plot(
+        ax=ax, color=OUTLINE_COLOUR, linewidth=0.4)
+    ax.set_aspect("equal")
+    ax.margins(0.01)
+    ax.set_axis_off()
+    present = set(aligned.dropna())
+    handles = [Patch(facecolor=colour, edgecolor="#999999", linewidth=0.4, label=f"{label} ({int((aligned == label).sum())})")
+               for label, colour in colours.items() if label in present]
+    if aligned.isna().any():
+        handles.append(Patch(facecolor=MISSING_COLOUR, edgecolor="#999999", linewidth=0.4,
+                             label=f"{missing_label} ({int(aligned.isna().sum())})"))
+    ax.legend(handles=handles, title=legend_title, loc="upper left", frameon=False, fontsize=9,
+              title_fontsize=9.5, alignment="left", handlelength=1.6, handleheight=1.1)
+    return finish(fig, ax, title=title, xlabel="", ylabel="", source=source)
+
+
+def category_drawer(boundaries: geopandas.GeoDataFrame, column: str, colours: dict[str, str], **options):
+    """A draw function for :func:`jeugdzorg.book.publish.figure`: :func:`categorical_map` of ``column``
+    of the figure's data (one row per municipality, with a ``gm_code`` column)."""
+    def draw(data: pd.DataFrame) -> Figure:
+        return categorical_map(boundaries, data.set_index("gm_code")[column], colours, **options)
+    return draw

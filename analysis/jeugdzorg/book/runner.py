@@ -47,8 +47,12 @@ from ..paths import BOOK_DIR, BUILD_DIR, PARAMS_FILE, PROJECT_ROOT, TEMPLATES_DI
 Progress = Callable[[str], None]
 FINGERPRINT_KEY = "jeugdzorg"
 TEMPLATE_SUFFIX = ".md"
-PROFILE_TEMPLATE = "profile"
-PROFILES_DIR = "profiles"
+#: The municipality pages: generated in one pass (:mod:`jeugdzorg.book.profile_pages`), not executed.
+PAGES_TASK = "profiles"
+#: Where the pages' fingerprint is recorded (relative to ``book/``).
+PAGES_FINGERPRINT = "profiles/.fingerprint"
+#: Parameters the pages depend on (the others, e.g. ``outcome``, change no number on them).
+PAGES_PARAMETERS = ("first_year", "last_year", "boundary_year", "driver_set", "cluster", "carry_drivers_forward")
 
 
 def _print(message: str) -> None:
@@ -124,36 +128,69 @@ class Task:
         (transitively), the data snapshot and the pinned environment."""
         notebook = read_template(self.template)
         code = files_digest(code_closure(sources=code_cells(notebook)))
-        snapshot = digest(*(p.name.encode() + p.read_bytes() for p in sorted(data_dir().glob("*")) if p.is_file()))
-        lock = PROJECT_ROOT / "requirements-lock.txt"
         return digest(self.template.read_bytes(), json.dumps(self.parameters, sort_keys=True).encode(),
-                      code.encode(), snapshot.encode(), lock.read_bytes() if lock.exists() else b"")
+                      code.encode(), _snapshot_digest().encode(), _lock_bytes())
+
+    def recorded(self, book_dir: Path) -> str | None:
+        """The fingerprint of the output already in ``book_dir``, if any."""
+        return recorded_fingerprint(book_dir / self.output)
+
+    def run(self, book_dir: Path, fingerprint: str) -> None:
+        """Produce the output in ``book_dir``, recording ``fingerprint``."""
+        execute_notebook(self.template, self.parameters, book_dir / self.output, fingerprint)
+
+
+def _snapshot_digest() -> str:
+    return digest(*(p.name.encode() + p.read_bytes() for p in sorted(data_dir().glob("*")) if p.is_file()))
+
+
+def _lock_bytes() -> bytes:
+    lock = PROJECT_ROOT / "requirements-lock.txt"
+    return lock.read_bytes() if lock.exists() else b""
+
+
+@dataclass(frozen=True)
+class PagesTask(Task):
+    """The municipality pages (``book/profiles.md`` and ``book/profiles/``), generated in one pass.
+
+    Every municipality's numbers are computed once by :func:`jeugdzorg.analysis.profiles.municipality_profiles`
+    and written as Markdown, CSV and SVG by :mod:`jeugdzorg.book.profile_pages` -- in seconds, where a
+    notebook per municipality took half an hour.  The pages are regenerated when their code, templates,
+    parameters, the snapshot or the environment change; only files whose bytes change are written.
+    """
+
+    def fingerprint(self) -> str:
+        from .profile_pages import template_files
+
+        code = files_digest(code_closure(["jeugdzorg.book.profile_pages"]))
+        templates = digest(*(p.name.encode() + p.read_bytes() for p in template_files()))
+        return digest(templates.encode(), json.dumps(self.parameters, sort_keys=True).encode(), code.encode(),
+                      _snapshot_digest().encode(), _lock_bytes())
+
+    def recorded(self, book_dir: Path) -> str | None:
+        path = book_dir / PAGES_FINGERPRINT
+        return path.read_text(encoding="utf-8").strip() if path.is_file() else None
+
+    def run(self, book_dir: Path, fingerprint: str) -> None:
+        from .profile_pages import build_pages
+
+        build_pages(book_dir, self.parameters)
+        (book_dir / PAGES_FINGERPRINT).write_text(fingerprint + "\n", encoding="utf-8")
 
 
 def _task(output: str, template: Path, values: dict[str, Any]) -> Task:
     wanted = declared_parameters(read_template(template))
     parameters = {k: v for k, v in values.items() if k in wanted}
-    if output.startswith(PROFILES_DIR + "/"):
-        parameters["municipality"] = Path(output).stem
     return Task(output, template, parameters)
 
 
-def profile_notebook(gm_code: str) -> str:
-    """Where the profile of a municipality goes, relative to ``book/``."""
-    return f"{PROFILES_DIR}/{gm_code}.ipynb"
+def pages_task(overrides: dict[str, Any] | None = None) -> PagesTask:
+    """The task that writes every municipality page, with the book's parameters (and ``overrides``)."""
+    from .profile_pages import PAGE_TEMPLATE
 
-
-def profile_task(gm_code: str, overrides: dict[str, Any] | None = None) -> Task:
-    """Output, template and parameters of one municipality's profile."""
     values = {**load_params()["parameters"], **(overrides or {})}
-    return _task(profile_notebook(gm_code), template_path(PROFILE_TEMPLATE), values)
-
-
-def _profile_codes(config: dict[str, Any]) -> list[str]:
-    """The listed profiles, then those made with ``make.py profile`` (the table of contents globs
-    them into the book, so they are refreshed like the listed ones)."""
-    codes = list(config.get("profiles", []))
-    return codes + sorted(p.stem for p in (BOOK_DIR / PROFILES_DIR).glob("GM*.ipynb") if p.stem not in codes)
+    return PagesTask(PAGES_TASK, TEMPLATES_DIR / PAGE_TEMPLATE,
+                     {k: values.get(k) for k in PAGES_PARAMETERS})
 
 
 def chapters(config: dict[str, Any] | None = None) -> dict[str, list[str]]:
@@ -173,16 +210,12 @@ def chapter_names(config: dict[str, Any] | None = None, missing: set[str] | None
 
 
 def planned_notebooks(overrides: dict[str, Any] | None = None, only: list[str] | None = None) -> list[Task]:
-    """A :class:`Task` for every notebook of ``params.yml``: the chapters, then every profile.
-
-    The chapters come from ``notebooks``; each profile (``profiles`` plus those already in
-    ``book/profiles/``) is executed from the profile template with ``municipality`` set.
-    """
+    """A :class:`Task` for every output of the book: the chapters of ``params.yml``, then the
+    municipality pages (:class:`PagesTask`, output ``profiles``)."""
     config = load_params()
     values = {**config["parameters"], **(overrides or {})}
     tasks = [_task(f"{stem}.ipynb", template_path(stem), values) for stem in chapter_names(config)]
-    tasks += [_task(profile_notebook(code), template_path(PROFILE_TEMPLATE), values)
-              for code in _profile_codes(config)]
+    tasks.append(pages_task(overrides))
     if only is not None:
         tasks = [t for t in tasks if t.output in only or Path(t.output).stem in only]
     return tasks
@@ -269,7 +302,7 @@ def execute_all(overrides: dict[str, Any] | None = None, only: list[str] | None 
     todo = []
     for task in planned_notebooks(overrides, only):
         fingerprint = task.fingerprint()
-        if not force and recorded_fingerprint(book_dir / task.output) == fingerprint:
+        if not force and task.recorded(book_dir) == fingerprint:
             progress(f"[cached] {task.output} is up to date")
             continue
         todo.append((task, fingerprint))
@@ -282,7 +315,7 @@ def execute_all(overrides: dict[str, Any] | None = None, only: list[str] | None 
         with lock:
             progress(f"[start] {task.output} ({shown})")
         start = time.perf_counter()
-        execute_notebook(task.template, task.parameters, book_dir / task.output, fingerprint)
+        task.run(book_dir, fingerprint)
         with lock:
             done[0] += 1
             progress(f"[{done[0]}/{len(todo)}] {task.output} done in {time.perf_counter() - start:.1f} s")

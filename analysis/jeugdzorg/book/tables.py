@@ -1,4 +1,5 @@
-"""Tables for the book: DataFrames rendered as Markdown so Sphinx numbers them as tables."""
+"""Tables for the book: DataFrames rendered as Markdown so Sphinx numbers them as tables, and the
+interactive benchmark table (itables in offline mode)."""
 
 from __future__ import annotations
 
@@ -54,69 +55,104 @@ def markdown_table(frame: pd.DataFrame, formats: Mapping[str, str] | None = None
     return Markdown("\n".join(lines))
 
 
-_SEARCH_SCRIPT = """<script>
+#: Ordering of the numeric columns of an interactive table: the first number in the cell's text
+#: (thousands commas, a minus sign, "+12%" and "916-1,717" read as numbers), and a cell without a
+#: number (a missing value, shown as an en dash) last in both directions, so sorting never puts the
+#: municipalities without a figure on top.
+_ORDER_SCRIPT = """<script>
 (function () {
-  var box = document.getElementById("%(id)s-search");
-  var rows = document.querySelectorAll("#%(id)s tbody tr");
-  var count = document.getElementById("%(id)s-count");
-  box.addEventListener("input", function () {
-    var needle = box.value.toLowerCase(), shown = 0;
-    rows.forEach(function (row) {
-      var hit = row.textContent.toLowerCase().indexOf(needle) !== -1;
-      row.style.display = hit ? "" : "none";
-      if (hit) { shown += 1; }
-    });
-    count.textContent = shown + " of " + rows.length + " municipalities";
-  });
-  document.querySelectorAll("#%(id)s thead th").forEach(function (th, column) {
-    th.style.cursor = "pointer";
-    th.title = "Sort";
-    th.addEventListener("click", function () {
-      var body = document.querySelector("#%(id)s tbody");
-      var list = Array.prototype.slice.call(body.querySelectorAll("tr"));
-      var ascending = th.dataset.order !== "asc";
-      th.dataset.order = ascending ? "asc" : "desc";
-      list.sort(function (a, b) {
-        var x = a.children[column].dataset.value || a.children[column].textContent;
-        var y = b.children[column].dataset.value || b.children[column].textContent;
-        var nx = parseFloat(x), ny = parseFloat(y);
-        var result = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y);
-        return ascending ? result : -result;
-      });
-      list.forEach(function (row) { body.appendChild(row); });
-    });
+  function value(cell) {
+    var match = String(cell).replace(/<[^>]*>/g, "").replace(/\\u2212/g, "-").match(/[-+]?\\d[\\d,]*(?:\\.\\d+)?/);
+    return match ? parseFloat(match[0].replace(/,/g, "")) : null;
+  }
+  function compare(a, b, sign) {
+    var x = value(a), y = value(b);
+    if (x === null || y === null) { return x === y ? 0 : (x === null ? 1 : -1); }
+    return sign * (x - y);
+  }
+  window.%(bundle)s.then(function (module) {
+    var order = module.default.ext.type.order;
+    order["%(type)s-asc"] = function (a, b) { return compare(a, b, 1); };
+    order["%(type)s-desc"] = function (a, b) { return compare(a, b, -1); };
   });
 })();
 </script>"""
+#: The DataTables type of the numeric columns (see :data:`_ORDER_SCRIPT`).
+NUMBER_TYPE = "jz-number"
 
 
-def searchable_table(frame: pd.DataFrame, table_id: str, formats: Mapping[str, str] | None = None):
-    """An HTML table with a search box and click-to-sort columns, self-contained (works offline).
+def interactive_assets() -> None:
+    """Display the offline assets of itables (DataTables, about 1 MB) in the notebook that shows an
+    interactive table: nothing is loaded from another host.  Call once, before the tables."""
+    import itables
 
-    No external library and no random ids: the output is the same for the same data, so the
-    executed notebook stays reproducible.  Sorting uses the raw number in ``data-value``.
+    itables.init_notebook_mode(all_interactive=False, connected=False)
+
+
+def interactive_table(frame: pd.DataFrame, table_id: str, *, caption: str, numeric: list[str],
+                      hidden: list[str] | None = None, wide: list[str] | None = None, notes: str = "",
+                      csv: pd.DataFrame | None = None,
+                      csv_name: str = "table.csv", page_length: int = 25):
+    """A sortable, searchable table (itables/DataTables, offline) with caption, notes and a CSV download.
+
+    Parameters
+    ----------
+    frame
+        The cells as shown: text, already rounded and formatted (a missing value as an en dash);
+        HTML is allowed (links).  The index is not shown.
+    table_id
+        A fixed id, so that the output is the same on every build (nbval, byte-identical rebuilds).
+    caption
+        The table's caption (its accessible name), with the unit.
+    numeric
+        Columns sorted as numbers, missing values last in both directions.
+    hidden
+        Columns not shown but searched (e.g. other names of a municipality).
+    wide
+        Text columns that get room rather than many short lines (notes).
+    notes
+        HTML under the table: sources and notes.
+    csv
+        The numbers behind the table, offered as a CSV download (a ``data:`` link in the page).
     """
+    import base64
     from html import escape
 
+    import itables
     from IPython.display import HTML
 
-    formats = dict(formats or {})
-    data = frame.reset_index()
-    head = "".join(f"<th>{escape(str(c))}</th>" for c in data.columns)
-    body = []
-    for row in data.itertuples(index=False):
-        cells = []
-        for column, value in zip(data.columns, row):
-            value = value.item() if hasattr(value, "item") else value
-            text = escape(_cell(value, formats.get(column)))
-            raw = "" if isinstance(value, str) or value is None or (isinstance(value, float) and math.isnan(value)) \
-                else f' data-value="{stable(value) if isinstance(value, float) else value}"'
-            cells.append(f"<td{raw}>{text}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    html = (f'<div class="searchable-table"><input id="{table_id}-search" type="search" '
-            f'placeholder="Search a municipality, province or region" style="width:100%;margin:0.5em 0">'
-            f'<p id="{table_id}-count" style="font-size:0.85em;color:#555">{len(data)} municipalities</p>'
-            f'<div style="max-height:32em;overflow:auto"><table id="{table_id}" class="table">'
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div></div>"
-            + _SEARCH_SCRIPT % {"id": table_id})
-    return HTML(html)
+    from itables.javascript import _itables_underscore_version
+
+    columns = list(frame.columns)
+    column_defs = [{"targets": [columns.index(c) for c in numeric], "type": NUMBER_TYPE,
+                    "className": "dt-right jz-nowrap"}]
+    if hidden:
+        column_defs.append({"targets": [columns.index(c) for c in hidden], "visible": False, "searchable": True})
+    if wide:
+        column_defs.append({"targets": [columns.index(c) for c in wide], "className": "jz-wide"})
+    table = itables.to_html_datatable(
+        frame.reset_index(drop=True), caption=caption, table_id=table_id, connected=False, allow_html=True,
+        showIndex=False, columnDefs=column_defs, pageLength=page_length,
+        lengthMenu=[10, 25, 50, 100, -1], classes="display compact", order=[],
+        style="table-layout:auto;width:100%;margin:0;caption-side:top",
+        layout={"topStart": "pageLength", "topEnd": "search", "bottomStart": "info", "bottomEnd": "paging"},
+        language={"search": "Search (name, province, region):", "lengthMenu": "_MENU_ rows per page"},
+        # The whole heading sorts (and takes the keyboard focus), not only its arrow icon; a search
+        # matches what is typed as one phrase ("Den Haag"), not each word anywhere in a row.
+        text_in_header_can_be_selected=False, search={"smart": False},
+        display_logo_when_loading=False, maxBytes=0,
+        # Wide tables scroll inside their own box (a phone); the caption stays the table's accessible
+        # name but is shown above the box, where it does not scroll away.
+        css=(f"#{table_id}_wrapper .dt-layout-table {{overflow-x:auto}} #{table_id} td.jz-nowrap {{white-space:nowrap}} "
+             f"#{table_id} td.jz-wide {{min-width:12em}} "
+             f"#{table_id} caption {{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);"
+             "white-space:nowrap}"))
+    download = ""
+    if csv is not None:
+        data = base64.b64encode(csv.to_csv(index=False, lineterminator="\n").encode("utf-8")).decode("ascii")
+        download = (f'<p><a href="data:text/csv;charset=utf-8;base64,{data}" download="{escape(csv_name)}">'
+                    f"Download the table (CSV, {len(csv)} rows)</a></p>")
+    script = _ORDER_SCRIPT % {"bundle": _itables_underscore_version(), "type": NUMBER_TYPE}
+    return HTML(f'<div class="jz-interactive-table"><p class="jz-table-caption"><strong>{escape(caption)}</strong></p>'
+                f'{script}{table}'
+                f'<div class="jz-table-notes">{notes}</div>{download}</div>')

@@ -1,0 +1,115 @@
+"""The benchmark table of the maps chapter: every municipality's actual cost beside its need benchmark.
+
+:func:`benchmark_rows` turns a :class:`jeugdzorg.analysis.benchmark.NeedBenchmark` and the validation
+flags into the cells of the interactive table (rounded by kind, formatted, with a link to each
+municipality's page) and the numbers behind it (the CSV download).  The words for verdicts and flags
+are defined here once and used by the municipality pages as well (:mod:`jeugdzorg.book.profile_pages`).
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+import pandas as pd
+
+from ..analysis.benchmark import NeedBenchmark
+from . import precision
+from .aliases import COMMON_NAMES, aliases
+
+MISSING = "–"
+#: The verdicts of the need benchmark as the book writes them.
+VERDICT_TEXT = {"above": "above the expected range", "below": "below the expected range",
+                "within": "within the expected range", "not assessed": "not assessed"}
+#: How each validation flag is named (the rule itself: :data:`jeugdzorg.analysis.validation.FLAG_RULES`).
+FLAG_TITLES = {
+    "accounts_mismatch": "Cost booked elsewhere",
+    "no_accounts": "No youth care in its own accounts",
+    "cost_per_client": "Cost per young person in care out of range",
+    "residence_rule_host": "Residence-rule host",
+    "regional_body": "Buys care for its region",
+    "care_mix_outlier": "Care mix shows where care is booked",
+}
+#: Short forms of the reasons :func:`jeugdzorg.analysis.benchmark.need_benchmark` gives for "not assessed".
+REASON_SHORT = (("flagged", "flagged cost: not ranked"), ("residence-rule host", "residence-rule host: no verdict"),
+                ("no realised cost", "no realised cost reported"),
+                ("cost outside the plausible range", "cost outside the plausible range"),
+                ("need drivers incomplete", "need drivers incomplete"))
+#: Kinds of the numbers of the table (:mod:`jeugdzorg.book.precision`).
+KINDS = {"actual_eur": "eur", "expected_eur": "eur", "lower_90": "eur", "upper_90": "eur", "lower_95": "eur",
+         "upper_95": "eur", "actual_vs_expected_pct": "pct_0"}
+
+
+def short_reason(reason: str) -> str:
+    """A reason for "not assessed" in a few words."""
+    for prefix, short in REASON_SHORT:
+        if reason.startswith(prefix):
+            return short
+    return reason
+
+
+def flag_text(flags: list[str], ranking: set[str]) -> str:
+    """``'Cost booked elsewhere (not ranked); Care mix shows where care is booked'``."""
+    return "; ".join(FLAG_TITLES.get(f, f) + (" (not ranked)" if f in ranking else "") for f in flags)
+
+
+def _number(value: float | int | None) -> str:
+    return MISSING if value is None or pd.isna(value) else precision.fmt(value, ",.0f")
+
+
+def benchmark_rows(bench: NeedBenchmark, register: pd.DataFrame, flags: pd.DataFrame,
+                   page: str = "profiles/{code}.html") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The cells of the benchmark table and the numbers behind them.
+
+    Parameters
+    ----------
+    bench
+        The need benchmark (one row per municipality of the boundary year).
+    register
+        The register of the boundary year (``gm_code``, ``province``, ``jz_region``).
+    flags
+        :func:`jeugdzorg.analysis.validation.municipality_flags`.
+    page
+        The link to a municipality's page, relative to the page that shows the table.
+
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        The cells (text and HTML, alphabetical by name, ``Also known as`` for the search only) and
+        the rounded numbers with the verdict, the reason and the flags (the CSV download).
+    """
+    table = bench.table.join(register.set_index("gm_code")[["province", "jz_region"]])
+    numbers = precision.rounded_frame(table[list(KINDS)], KINDS)
+    assessed = table["verdict"] != "not assessed"
+    # A municipality that is not assessed has no deviation: sorting by it is a ranking, which leaves
+    # flagged municipalities out (their actual cost and benchmark stay in the table, marked).
+    numbers.loc[~assessed, "actual_vs_expected_pct"] = float("nan")
+    by_code = flags.groupby("gm_code")["flag"].agg(lambda f: sorted(set(f)))
+    ranking = set(flags.loc[flags["ranking"], "flag"])
+    rows = []
+    for code, row in table.iterrows():
+        n = numbers.loc[code]
+        name = str(row["name"])
+        common = COMMON_NAMES.get(str(code), ())
+        shown = f'<a href="{page.format(code=code)}">{escape(name)}</a>'
+        if common:
+            shown += f'<br><small>{escape(", ".join(common))}</small>'
+        notes = flag_text(by_code.get(code, []), ranking)
+        if not assessed[code] and not row["reason"].startswith("flagged"):
+            notes = "; ".join(p for p in (notes, short_reason(str(row["reason"]))) if p)
+        interval = {pct: (MISSING if pd.isna(n[f"lower_{pct}"]) or pd.isna(n[f"upper_{pct}"])
+                          else f"{_number(n[f'lower_{pct}'])}\N{EN DASH}{_number(n[f'upper_{pct}'])}")
+                    for pct in (90, 95)}
+        gap = n["actual_vs_expected_pct"]
+        rows.append({
+            "Municipality": shown, "Province": row["province"], "Youth-care region": row["jz_region"],
+            "Actual (EUR)": _number(n["actual_eur"]), "Need benchmark (EUR)": _number(n["expected_eur"]),
+            "90% interval (EUR)": interval[90], "95% interval (EUR)": interval[95],
+            "Actual vs benchmark (%)": MISSING if pd.isna(gap) else precision.fmt(gap, "+.0f"),
+            "Verdict (95% interval)": VERDICT_TEXT[str(row["verdict"])], "Flags and reasons": notes or "",
+            "Also known as": ", ".join(aliases(str(code), name)),
+        })
+    cells = pd.DataFrame(rows, index=table.index)
+    csv = pd.concat([table[["name", "province", "jz_region", "size_class"]], numbers,
+                     table[["verdict", "reason", "flags"]]], axis=1).rename_axis("gm_code").reset_index()
+    csv.insert(5, "year", bench.year)
+    return cells, csv

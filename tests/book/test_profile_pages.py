@@ -1,0 +1,243 @@
+"""The municipality pages: every number checked by regenerating them, and what the pages say.
+
+The pages are generated, not executed notebooks, so nbval does not see them; instead the whole set
+(342 pages, their CSV downloads and figures, the index) is regenerated from the committed snapshot and
+compared byte for byte with book/.  The other tests read the committed pages as a reader would.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jeugdzorg.analysis import validation as V
+from jeugdzorg.analysis.profiles import municipality_profiles
+from jeugdzorg.book import profile_pages as PP
+from jeugdzorg.book.runner import PAGES_TASK, execute_all, load_params, planned_notebooks
+from jeugdzorg.paths import BOOK_DIR
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(scope="module")
+def profiles(tables):
+    return municipality_profiles(tables, PP.specification(load_params()["parameters"]))
+
+
+@pytest.fixture(scope="module")
+def files(profiles):
+    return PP.render(profiles)
+
+
+@pytest.fixture(scope="module")
+def pages() -> dict[str, str]:
+    return {p.stem: p.read_text(encoding="utf-8") for p in sorted((BOOK_DIR / PP.PAGES_DIR).glob("GM*.md"))}
+
+
+def page_csv(code: str) -> pd.DataFrame:
+    return pd.read_csv(BOOK_DIR / PP.PAGES_DIR / f"{code}.csv", dtype={"year": str}, keep_default_na=False)
+
+
+def table_rows(page: str, caption_start: str) -> dict[str, list[str]]:
+    """The rows of the Markdown table whose caption starts with ``caption_start``: label -> cells."""
+    block = re.search(r"```\{table\} " + re.escape(caption_start) + r".*?\n(.*?)\n```", page, re.S)
+    assert block, caption_start
+    lines = [line for line in block[1].splitlines() if line.startswith("|")][2:]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+    return {row[0]: row[1:] for row in rows}
+
+
+def number(text: str) -> float:
+    return float(text.replace(",", "").replace("\N{MINUS SIGN}", "-"))
+
+
+def test_committed_pages_are_the_regenerated_ones_byte_for_byte(files):
+    """Every number on every page, in its CSV and in its figures, is what the code computes now."""
+    assert PP.differences(files, BOOK_DIR) == []
+
+
+def test_the_check_notices_an_edited_number(files, tmp_path):
+    """The test of the test: change one digit on one page and the comparison names that page."""
+    book = tmp_path / "book"
+    book.mkdir()
+    PP.write_pages(files, book)
+    assert PP.differences(files, book) == []
+    page = book / PP.PAGES_DIR / "GM0363.md"
+    text = page.read_text(encoding="utf-8")
+    digit = re.search(r"EUR (\d)", text)
+    page.write_text(text[:digit.start(1)] + str((int(digit[1]) + 1) % 10) + text[digit.end(1):], encoding="utf-8")
+    (book / PP.PAGES_DIR / "GM9999.md").write_text("stale", encoding="utf-8")
+    assert PP.differences(files, book) == [f"{PP.PAGES_DIR}/GM0363.md", f"{PP.PAGES_DIR}/GM9999.md"]
+
+
+def test_rewriting_touches_only_changed_files(files, tmp_path):
+    book = tmp_path / "book"
+    first = PP.write_pages(files, book)
+    assert len(first.written) == len(files) and first.unchanged == 0
+    mtimes = {p: p.stat().st_mtime_ns for p in book.rglob("*") if p.is_file()}
+    changed = dict(files)
+    changed[f"{PP.PAGES_DIR}/GM0363.csv"] = files[f"{PP.PAGES_DIR}/GM0363.csv"] + b"\n"
+    del changed[f"{PP.PAGES_DIR}/GM0060-mix.svg"]
+    second = PP.write_pages(changed, book)
+    assert second.written == [f"{PP.PAGES_DIR}/GM0363.csv"]
+    assert second.removed == [f"{PP.PAGES_DIR}/GM0060-mix.svg"]
+    assert second.unchanged == len(files) - 2
+    untouched = [p for p in book.rglob("*") if p.is_file() and p.name not in ("GM0363.csv",)]
+    assert all(p.stat().st_mtime_ns == mtimes[p] for p in untouched)
+
+
+def test_a_page_for_every_municipality_titled_with_name_and_code(pages, profiles):
+    assert set(pages) == set(profiles.municipalities.index)
+    for code, name in profiles.municipalities["name"].items():
+        assert f"\n# {PP._md_escape(name)} ({code})\n" in pages[code]
+        assert pages[code].startswith("---\norphan: true\n---\n"), "a page in the sidebar of every page"
+
+
+def test_the_index_lists_every_page_a_to_z_and_by_province(profiles):
+    index = (BOOK_DIR / PP.INDEX_PAGE).read_text(encoding="utf-8")
+    a_z, provinces = index.split("\n## By province\n")
+    for code in profiles.municipalities.index:
+        link = f"({PP.PAGES_DIR}/{code}.md)"
+        assert a_z.count(link) == 1 and provinces.count(link) == 1, code
+    assert "### G\n" in a_z and "[\'s-Gravenhage]" in a_z.split("### G\n")[1].split("###")[0]
+    for province, group in profiles.municipalities.groupby("province"):
+        assert f"### {province} ({len(group)})" in provinces
+
+
+def test_benchmark_verdicts_follow_the_intervals_shown(pages, profiles):
+    """No municipality is called above or below unless its cost lies outside the 95% interval shown."""
+    seen = set()
+    for code, page in pages.items():
+        rows = table_rows(page, "Need benchmark of")
+        verdict = rows["Verdict (95% interval)"][0]
+        seen.add(verdict)
+        text = page.split("## Cost against need")[1].split("```{table}")[0]
+        if verdict in ("above the expected range", "below the expected range"):
+            actual = number(rows["Actual cost"][0])
+            low, high = (number(x) for x in rows["95% interval"][0].split(" to "))
+            assert (actual >= high) if verdict.startswith("above") else (actual <= low), code
+            assert f"**{verdict.split()[0]} the 95% interval**" in text
+        else:
+            assert not re.search(r"\b(above|below) the (95% interval|expected range)", text), code
+        if verdict == "within the expected range":
+            actual = number(rows["Actual cost"][0])
+            low, high = (number(x) for x in rows["95% interval"][0].split(" to "))
+            assert low <= actual <= high, code
+        if verdict == "not assessed":
+            assert f"No above/below verdict for {PP._md_escape(profiles.municipalities.at[code, 'name'])}" in text
+            assert rows["Actual against the benchmark"][0] == PP.MISSING
+    assert seen == {"above the expected range", "below the expected range", "within the expected range",
+                    "not assessed"}
+
+
+def test_flagged_municipalities_get_no_verdict_and_say_why(pages, profiles):
+    flags = profiles.flags
+    ranked = flags[flags["ranking"]]
+    assert len(ranked) > 5
+    for row in ranked.itertuples():
+        page = pages[row.gm_code]
+        assert table_rows(page, "Need benchmark of")["Verdict (95% interval)"][0] == "not assessed"
+        assert V.FLAG_RULES[row.flag] in page
+        assert "left out of rankings" in page
+    unflagged = set(profiles.municipalities.index) - set(flags["gm_code"])
+    assert all("No validation flag applies" in pages[code] for code in unflagged)
+
+
+def test_residence_rule_hosts_explain_their_drop(pages, profiles):
+    rule = profiles.residence
+    hosts = rule.hosts
+    assert len(hosts) >= 10
+    for code, row in hosts.iterrows():
+        page = pages[code]
+        before, after = (PP.eur(PP.rounded(row[k], "eur")) for k in ("before", "after"))
+        assert f"went from {before} in {rule.year - 1} to {after} in {rule.year}" in page, code
+        assert "residence rule (woonplaatsbeginsel)" in page and "change of bookkeeping" in page
+    others = set(profiles.municipalities.index) - set(hosts.index)
+    assert all("change of bookkeeping" not in pages[code] for code in others)
+
+
+def test_common_names_are_on_the_pages(pages):
+    assert "Den Haag" in pages["GM0518"].split("\n## ")[0]
+    assert "Den Bosch" in pages["GM0796"].split("\n## ")[0]
+    assert "Sudwest-Fryslan" in pages["GM1900"].split("\n## ")[0]
+
+
+def test_every_number_in_the_tables_is_in_the_csv(pages):
+    """The download holds the numbers of the page (spot check on every page's benchmark table)."""
+    for code, page in pages.items():
+        data = page_csv(code)
+        bench = data[data["section"] == "need benchmark"].set_index("measure")["value"]
+        rows = table_rows(page, "Need benchmark of")
+        actual = rows["Actual cost"][0]
+        assert (actual == PP.NOT_AVAILABLE and bench["actual cost per inhabitant aged 0-17"] == "") or \
+            number(actual) == float(bench["actual cost per inhabitant aged 0-17"]), code
+        assert f"{{download}}`All numbers of this page (CSV) <{code}.csv>`" in page
+
+
+def test_figures_are_drawn_from_the_rounded_numbers_and_described(pages, profiles):
+    for code in ("GM0363", "GM0233", "GM0599", "GM0060"):
+        svg_text = (BOOK_DIR / PP.PAGES_DIR / f"{code}-cost.svg").read_text(encoding="utf-8")
+        root = ET.fromstring(svg_text)
+        assert root.get("role") == "img"
+        desc = root.find(f"{SVG}desc").text
+        title = root.find(f"{SVG}title").text
+        assert profiles.municipalities.at[code, "name"] in title
+        assert "EUR per inhabitant aged 0-17" in svg_text and "Bron: CBS" in svg_text
+        data = page_csv(code)
+        own = data[(data["section"] == "cost") & (data["measure"] == "cost per inhabitant aged 0-17")
+                   & (data["note"] == "") & (data["value"] != "")]
+        for value, year in zip(own["value"], own["year"]):
+            assert f"{PP.eur(int(value))} in {year}" in desc, code
+        alt = re.search(r":alt: (.*)\n", pages[code])[1]
+        assert alt == desc.replace("&amp;", "&")
+    assert not (BOOK_DIR / PP.PAGES_DIR / "GM0599-cost.svg").read_text().count("<polyline points=\"") > 2
+
+
+def test_pages_task_is_cached_and_follows_its_inputs(tmp_path):
+    task = next(t for t in planned_notebooks() if t.output == PAGES_TASK)
+    assert task.recorded(BOOK_DIR) == task.fingerprint(), "the committed pages are stale: run make.py book"
+    shutil.copytree(BOOK_DIR, tmp_path / "book")
+    assert execute_all(only=[PAGES_TASK], book_dir=tmp_path / "book", progress=lambda _: None) == []
+    changed = next(t for t in planned_notebooks({"first_year": 2020}) if t.output == PAGES_TASK)
+    assert changed.fingerprint() != task.fingerprint()
+    other = next(t for t in planned_notebooks({"outcome": "cost_per_youth"}) if t.output == PAGES_TASK)
+    assert other.fingerprint() == task.fingerprint(), "a parameter the pages do not use re-made them"
+
+
+def test_pages_with_other_parameters_change_only_what_depends_on_them(tmp_path, tables):
+    """A later first year: fewer years on every page, the same need benchmark (it is the chapter's)."""
+    files = PP.generate(tables, {**load_params()["parameters"], "first_year": 2021})
+    page = files[f"{PP.PAGES_DIR}/GM0363.md"].decode()
+    assert "| 2020 |" not in page and "| 2021 |" in page
+    data = pd.read_csv(io.BytesIO(files[f"{PP.PAGES_DIR}/GM0363.csv"]), dtype={"year": str}, keep_default_na=False)
+    assert set(data.loc[data["section"] == "cost", "year"]) == {"2021", "2022"}
+    assert np.isin(["need benchmark"], data["section"]).all()
+
+
+def test_csv_downloads_are_tidy(pages):
+    for code in list(pages)[:20]:
+        text = (BOOK_DIR / PP.PAGES_DIR / f"{code}.csv").read_text(encoding="utf-8")
+        rows = list(csv.reader(io.StringIO(text)))
+        assert rows[0] == ["gm_code", "name", "section", "measure", "year", "unit", "value", "note"]
+        assert all(len(r) == 8 and r[0] == code for r in rows[1:])
+
+
+def test_the_profile_command_finds_common_names_and_suggests(tables):
+    from jeugdzorg.cli import resolve_municipality
+    from jeugdzorg.data.names import UnknownMunicipalityError
+
+    assert resolve_municipality("Den Haag", tables) == ("GM0518", "'s-Gravenhage")
+    assert resolve_municipality("sudwest-fryslan", tables)[0] == "GM1900"
+    assert resolve_municipality("Ermelo", tables) == ("GM0233", "Ermelo")
+    with pytest.raises(UnknownMunicipalityError) as error:
+        resolve_municipality("Den Haaag", tables)
+    assert any("'s-Gravenhage" in s for s in error.value.suggestions)
+    with pytest.raises(UnknownMunicipalityError, match="Amsterdam"):
+        resolve_municipality("Amsterdm", tables)
