@@ -180,10 +180,15 @@ from jeugdzorg.book.runner import load_params
 from jeugdzorg.data.snapshot import load_snapshot
 from jeugdzorg.paths import BOOK_DIR
 tables = load_snapshot()
-costs = tables["costs"]
-if {edit!r}:
+if {edit!r} == "cost":  # a realised cost: national medians and the need model move, so every page does
+    costs = tables["costs"]
     row = costs.index[(costs["gm_code"] == "GM0233") & (costs["year"] == costs["year"].max())]
     costs.loc[row, "realised_keur"] *= 1.10
+elif {edit!r} == "accounts":  # one line of one municipality's accounts: its page only
+    care = tables["care_mix"]
+    row = care.index[(care["gm_code"] == "GM0233") & (care["kind"] == "realised")
+                     & (care["category"] == "protection and probation")]
+    care.loc[row, "lasten_keur"] *= 1.05
 changes = profile_pages.write_pages(profile_pages.generate(tables, load_params()["parameters"]), BOOK_DIR)
 print(len(changes.written), sum(1 for f in changes.written if f.endswith(".md")))
 """
@@ -200,11 +205,14 @@ def _pages(project: Path, runs: int, results: dict[str, float]) -> None:
     pages = sum(p.stat().st_size for p in (html / "book" / "profiles").rglob("*") if p.is_file())
     print(f"  built site: {size / 1e6:.1f} MB, of which the municipality pages {pages / 1e6:.1f} MB "
           f"({len(list((html / 'book' / 'profiles').glob('GM*.html')))} pages)", flush=True)
-    unchanged = _python(project, _PAGES_REWRITE.format(edit=False)).split()
-    edited = _python(project, _PAGES_REWRITE.format(edit=True)).split()
-    _python(project, _PAGES_REWRITE.format(edit=False))  # back to the pages of the snapshot
-    print(f"  page files rewritten: {unchanged[0]} when nothing changed; {edited[0]} ({edited[1]} pages) after "
-          "one municipality's cost changed (its page, and the pages whose group medians it moves)", flush=True)
+    unchanged = _python(project, _PAGES_REWRITE.format(edit="")).split()
+    accounts = _python(project, _PAGES_REWRITE.format(edit="accounts")).split()
+    _python(project, _PAGES_REWRITE.format(edit=""))  # back to the pages of the snapshot
+    cost = _python(project, _PAGES_REWRITE.format(edit="cost")).split()
+    _python(project, _PAGES_REWRITE.format(edit=""))
+    print(f"  page files rewritten: {unchanged[0]} when nothing changed; {accounts[0]} ({accounts[1]} page) after one "
+          f"line of one municipality's accounts changed; {cost[0]} ({cost[1]} pages) after one municipality's cost "
+          "changed (the national medians and the need model move: every page's numbers change)", flush=True)
 
 
 _NEW_EDITION = """

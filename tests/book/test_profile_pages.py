@@ -20,7 +20,7 @@ import pytest
 from jeugdzorg.analysis import validation as V
 from jeugdzorg.analysis.profiles import municipality_profiles
 from jeugdzorg.book import profile_pages as PP
-from jeugdzorg.book.runner import PAGES_TASK, execute_all, load_params, planned_notebooks
+from jeugdzorg.book.runner import PAGES_TASK, PAGES_TEMPLATES, execute_all, load_params, planned_notebooks
 from jeugdzorg.paths import BOOK_DIR
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -209,6 +209,9 @@ def test_pages_task_is_cached_and_follows_its_inputs(tmp_path):
     assert changed.fingerprint() != task.fingerprint()
     other = next(t for t in planned_notebooks({"outcome": "cost_per_youth"}) if t.output == PAGES_TASK)
     assert other.fingerprint() == task.fingerprint(), "a parameter the pages do not use re-made them"
+    # the fingerprint sees both templates of the pages
+    assert task.template.name == PP.PAGE_TEMPLATE
+    assert {p.name for p in task.template.parent.glob(PAGES_TEMPLATES)} == {PP.PAGE_TEMPLATE, PP.INDEX_TEMPLATE}
 
 
 def test_pages_with_other_parameters_change_only_what_depends_on_them(tmp_path, tables):

@@ -660,11 +660,6 @@ def differences(files: Mapping[str, bytes], book_dir: Path) -> list[str]:
     return out
 
 
-def template_files() -> list[Path]:
-    """The templates of the pages (part of what decides their content)."""
-    return [TEMPLATES_DIR / PAGE_TEMPLATE, TEMPLATES_DIR / INDEX_TEMPLATE]
-
-
 def build_pages(book_dir: Path, parameters: Mapping[str, Any], *,
                 progress: Callable[[str], None] = lambda _: None) -> PageChanges:
     """Compute and write every municipality page into ``book_dir`` (the runner's step for the pages)."""

@@ -51,6 +51,9 @@ TEMPLATE_SUFFIX = ".md"
 PAGES_TASK = "profiles"
 #: Where the pages' fingerprint is recorded (relative to ``book/``).
 PAGES_FINGERPRINT = "profiles/.fingerprint"
+#: The pages' Jinja templates in ``analysis/templates`` (pattern), and the one of a municipality's page.
+PAGES_TEMPLATES = "*.md.j2"
+PAGES_MAIN_TEMPLATE = "profile_page.md.j2"
 #: Parameters the pages depend on (the others, e.g. ``outcome``, change no number on them).
 PAGES_PARAMETERS = ("first_year", "last_year", "boundary_year", "driver_set", "cluster", "carry_drivers_forward")
 
@@ -160,10 +163,10 @@ class PagesTask(Task):
     """
 
     def fingerprint(self) -> str:
-        from .profile_pages import template_files
-
+        # The pages' templates are the Jinja templates beside the chapters' (found without importing
+        # the page code, which would cost a no-op build the import of the whole model layer).
         code = files_digest(code_closure(["jeugdzorg.book.profile_pages"]))
-        templates = digest(*(p.name.encode() + p.read_bytes() for p in template_files()))
+        templates = digest(*(p.name.encode() + p.read_bytes() for p in sorted(TEMPLATES_DIR.glob(PAGES_TEMPLATES))))
         return digest(templates.encode(), json.dumps(self.parameters, sort_keys=True).encode(), code.encode(),
                       _snapshot_digest().encode(), _lock_bytes())
 
@@ -186,11 +189,8 @@ def _task(output: str, template: Path, values: dict[str, Any]) -> Task:
 
 def pages_task(overrides: dict[str, Any] | None = None) -> PagesTask:
     """The task that writes every municipality page, with the book's parameters (and ``overrides``)."""
-    from .profile_pages import PAGE_TEMPLATE
-
     values = {**load_params()["parameters"], **(overrides or {})}
-    return PagesTask(PAGES_TASK, TEMPLATES_DIR / PAGE_TEMPLATE,
-                     {k: values.get(k) for k in PAGES_PARAMETERS})
+    return PagesTask(PAGES_TASK, TEMPLATES_DIR / PAGES_MAIN_TEMPLATE, {k: values.get(k) for k in PAGES_PARAMETERS})
 
 
 def chapters(config: dict[str, Any] | None = None) -> dict[str, list[str]]:
