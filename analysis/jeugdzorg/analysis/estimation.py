@@ -427,9 +427,15 @@ class Robustness:
 
 
 def alternative_boundary_year(tables: dict[str, pd.DataFrame], spec: Specification) -> int:
-    """The last cost year's boundaries, or the year before the baseline's if they are the same."""
+    """The last cost year's boundaries; if the baseline uses those, the latest register's (data can
+    always be expressed in later boundaries, not always in earlier ones); the year before the
+    baseline's only when both coincide with it."""
     last_cost_year = int(tables["costs"].dropna(subset=["realised_keur"])["year"].max())
-    return last_cost_year if last_cost_year != spec.boundary_year else spec.boundary_year - 1
+    latest = P.default_boundary_year(tables)
+    for year in (last_cost_year, latest):
+        if year != spec.boundary_year:
+            return year
+    return spec.boundary_year - 1
 
 
 def robustness(tables: dict[str, pd.DataFrame], spec: Specification = Specification(),
@@ -697,7 +703,8 @@ def regional_between(est: Estimates) -> RegionalBetween:
         for driver in est.drivers:
             rows.append({"model": name, "variable": driver, "coef": float(result.params[driver]),
                          "std_err": float(result.std_errors[driver]), "pvalue": float(result.pvalues[driver]),
-                         "lower": float(interval.loc[driver, "lower"]), "upper": float(interval.loc[driver, "upper"])})
+                         "lower": float(interval.loc[driver, "lower"]),
+                         "upper": float(interval.loc[driver, "upper"])})
     value = D.subset_r2(means[outcome], {"need": means[est.drivers], "regions": means[regions]},
                         means[controls] if controls else None)
     split = D.shapley(value, ["need", "regions"])
