@@ -140,3 +140,17 @@ def test_hosts_found_from_the_panel_equal_the_validation_layer(tables):
     est = E.estimate(tables, mundlak=False)
     assert est.hosts == tuple(sorted(V.residence_rule(tables, est.spec.boundary_year).hosts.index))
     assert est.controls["Two-way FE"] == (E.HOST_POST,)
+
+
+def test_flags_in_an_earlier_boundary_year_go_to_the_parts_of_a_merged_municipality(tables):
+    latest = int(tables["register"]["year"].max())
+    pd.testing.assert_frame_equal(B.flags_in_boundaries(tables, latest), V.municipality_flags(tables, latest))
+    earlier = B.flags_in_boundaries(tables, 2022)
+    codes_2022 = set(tables["register"].query("year == 2022")["gm_code"])
+    assert set(earlier["gm_code"]) <= codes_2022 and earlier["name"].notna().all()
+    latest_flags = V.municipality_flags(tables, latest)
+    # A municipality that did not merge after 2022 keeps exactly its flags.
+    pairs = lambda frame: set(zip(frame["gm_code"], frame["flag"]))  # noqa: E731
+    later = tables["mergers"].query("date > '2022-01-01' and kind == 'merger'")
+    untouched = codes_2022 - set(later["old_code"]) - set(later["new_code"])
+    assert pairs(latest_flags[latest_flags["gm_code"].isin(untouched)]) == pairs(earlier[earlier["gm_code"].isin(untouched)])

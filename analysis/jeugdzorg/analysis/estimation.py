@@ -427,9 +427,15 @@ class Robustness:
 
 
 def alternative_boundary_year(tables: dict[str, pd.DataFrame], spec: Specification) -> int:
-    """The last cost year's boundaries, or the year before the baseline's if they are the same."""
+    """The last cost year's boundaries; if the baseline uses those, the latest register's (data can
+    always be expressed in later boundaries, not always in earlier ones); the year before the
+    baseline's only when both coincide with it."""
     last_cost_year = int(tables["costs"].dropna(subset=["realised_keur"])["year"].max())
-    return last_cost_year if last_cost_year != spec.boundary_year else spec.boundary_year - 1
+    latest = P.default_boundary_year(tables)
+    for year in (last_cost_year, latest):
+        if year != spec.boundary_year:
+            return year
+    return spec.boundary_year - 1
 
 
 def robustness(tables: dict[str, pd.DataFrame], spec: Specification = Specification(),
@@ -566,11 +572,10 @@ def explained_shares(est: Estimates) -> ExplainedShares:
     without an imposed denominator -- log cost on log young inhabitants and log inhabitants (the size
     block, coefficients estimated) plus the other drivers, decomposing only what the drivers add to
     the size block.  Its shares do not depend on the denominator: dividing cost by any combination
-    of the two counts shifts the outcome by a column of the size block.
+    of the two counts shifts the outcome by a column of the size block.  The two checks need the
+    log cost per young inhabitant as the outcome; for another outcome their columns are NaN.
     """
     outcome = est.spec.outcome
-    if not outcome.startswith("log_cost"):
-        raise ValueError("the ratio-of-ratios check needs a log cost outcome")
     groups = driver_groups(est.drivers)
     controls = [c for c in est.controls.get("Between", ()) if c in est.fits["Between"].params.index]
     fields = explained_by_group(est)
@@ -584,11 +589,18 @@ def explained_shares(est: Estimates) -> ExplainedShares:
     means = extra.groupby(level="gm_code")[[outcome, "log_cost", "log_cost_per_inhabitant", "log_youth",
                                              "log_inhabitants", *est.drivers, *controls]].mean()
     base_groups, base_drivers = D.decompose(means, outcome, groups, controls=controls)
-    inhabitant_groups, _ = D.decompose(means, "log_cost_per_inhabitant", groups, controls=controls)
     size = ["log_youth", "log_inhabitants"]
     netted = {g: [d for d in members if d not in SIZE_DRIVERS] for g, members in groups.items()}
     netted = {g: members for g, members in netted.items() if members}
-    netted_groups, _ = D.decompose(means, "log_cost", netted, controls=[*size, *controls])
+    if outcome == "log_cost_per_youth":
+        inhabitant_groups, _ = D.decompose(means, "log_cost_per_inhabitant", groups, controls=controls)
+        netted_groups, _ = D.decompose(means, "log_cost", netted, controls=[*size, *controls])
+    else:
+        # The ratio-of-ratios check concerns the log cost per young inhabitant; another outcome
+        # (cost in euros, use of care) gets the Fields and Shapley columns only.
+        empty = pd.DataFrame({"share_of_variance": np.nan, "share_of_explained": np.nan}, index=list(groups))
+        empty.attrs.update(r2=np.nan, r2_controls=np.nan)
+        inhabitant_groups = netted_groups = empty
     table = pd.DataFrame({
         "fields": 100 * fields_share,
         "shapley": 100 * base_groups["share_of_explained"],
@@ -597,18 +609,21 @@ def explained_shares(est: Estimates) -> ExplainedShares:
     })
     table.index.name = "group"
     size_only = D.subset_r2(means["log_cost"], {"size": means[size]})[frozenset({"size"})]
-    netted_added = float(netted_groups["share_of_variance"].sum())
+    netted_added = float(netted_groups["share_of_variance"].sum(min_count=1))
     r2 = pd.Series({
         "between": est.fits["Between"].r2,
         "need": float(base_groups["share_of_variance"].sum()),
         "per_inhabitant": float(inhabitant_groups.attrs["r2"]),
-        "per_inhabitant_need": float(inhabitant_groups["share_of_variance"].sum()),
+        "per_inhabitant_need": float(inhabitant_groups["share_of_variance"].sum(min_count=1)),
         "size_only": size_only,
         "size_netted": netted_added / (1 - netted_groups.attrs["r2_controls"]),
     })
     x = np.column_stack([np.ones(len(means)), means[[*size, *[d for m in netted.values() for d in m], *controls]]])
     coef = np.linalg.lstsq(x, means["log_cost"].to_numpy(), rcond=None)[0]
-    return ExplainedShares(table, base_drivers, r2, pd.Series({"youth": coef[1], "inhabitants": coef[2]}))
+    elasticities = pd.Series({"youth": coef[1], "inhabitants": coef[2]})
+    if outcome != "log_cost_per_youth":
+        elasticities[:] = np.nan
+    return ExplainedShares(table, base_drivers, r2, elasticities)
 
 
 @dataclass
@@ -688,7 +703,8 @@ def regional_between(est: Estimates) -> RegionalBetween:
         for driver in est.drivers:
             rows.append({"model": name, "variable": driver, "coef": float(result.params[driver]),
                          "std_err": float(result.std_errors[driver]), "pvalue": float(result.pvalues[driver]),
-                         "lower": float(interval.loc[driver, "lower"]), "upper": float(interval.loc[driver, "upper"])})
+                         "lower": float(interval.loc[driver, "lower"]),
+                         "upper": float(interval.loc[driver, "upper"])})
     value = D.subset_r2(means[outcome], {"need": means[est.drivers], "regions": means[regions]},
                         means[controls] if controls else None)
     split = D.shapley(value, ["need", "regions"])
@@ -708,6 +724,18 @@ def regional_between(est: Estimates) -> RegionalBetween:
     })
     re_share = float(variance["Effects"] / (variance["Effects"] + variance["Residual"]))
     return RegionalBetween(pd.DataFrame(rows), r2, k + 1, n, re_share)
+
+
+def drivers_r2(est: Estimates, model: str = "Two-way FE") -> float:
+    """The share of the variance left by ``model``'s effects that its drivers explain, net of its
+    controls: the model's own R² minus that of the same model with the controls alone (the
+    residence-rule indicator explains the hosts' drop, which is not a change in need)."""
+    fit = est.fits[model]
+    controls = [c for c in est.controls.get(model, ()) if c in fit.params.index]
+    if not controls:
+        return fit.r2
+    alone = models.fit_models(est.sample, est.spec.outcome, controls, models=(model,))[model]
+    return fit.r2 - alone.r2
 
 
 #: Measurement noise assumed by :func:`within_identification`'s reliability, as a share of a

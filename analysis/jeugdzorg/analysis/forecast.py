@@ -124,8 +124,8 @@ def own_history(model: B.NeedModel, train: pd.DataFrame, outcome: str = B.OUTCOM
     errors = change - level_change.reindex(change.index.get_level_values("year")).to_numpy()
     persistence = B.ResidualScale.fit(errors, B.size_class(train["inhabitants"].reindex(change.index)))
     last_year = int(model.levels.index.max())
-    last = model.residuals.xs(last_year, level="year") if last_year in model.residuals.index.get_level_values("year") \
-        else pd.Series(dtype=float)
+    trained = model.residuals.index.get_level_values("year")
+    last = model.residuals.xs(last_year, level="year") if last_year in trained else pd.Series(dtype=float)
     return OwnHistory(k, last, scale, persistence)
 
 
@@ -141,8 +141,9 @@ class RollingOrigin:
         predictor of :data:`PREDICTORS`, the log prediction (``need``, ``persistence``, ``forecast``),
         the expected euros (``<predictor>_eur``: smeared mean for need and forecast, last year's cost
         carried forward for persistence) and the log interval bounds ``<predictor>_lower_90`` ...
-        ``<predictor>_upper_95`` (persistence's and the forecast's need two training years).  A missing value: the predictor is not
-        available (no cost of the municipality in *t*; a forecast from a single training year).
+        ``<predictor>_upper_95`` (persistence's and the forecast's need two training years).  A
+        missing value: the predictor is not available (no cost of the municipality in *t*; a
+        forecast from a single training year).
     models
         Origin -> the need model fitted on the years up to it.
     history
@@ -166,7 +167,8 @@ class RollingOrigin:
             raise ValueError("level must be 'known' or 'extrapolated'")
         for name in PREDICTORS:
             shift = (data["actual"] - data[name]).groupby(data["year"]).transform("mean")
-            columns = [name, *[c for c in data.columns if c.startswith(f"{name}_lower") or c.startswith(f"{name}_upper")]]
+            bounds = [c for c in data.columns if c.startswith((f"{name}_lower", f"{name}_upper"))]
+            columns = [name, *bounds]
             for column in columns:
                 data[column] = data[column] + shift
             data[f"{name}_eur"] = data[f"{name}_eur"] * np.exp(shift)

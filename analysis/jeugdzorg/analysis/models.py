@@ -528,10 +528,10 @@ def hausman_test(panel: pd.DataFrame, outcome: str, drivers: Sequence[str], *, a
     covariance.  Year dummies are regressors of the random-effects model so that the test is about
     the entity effects only.  Both covariances use the random-effects error variance (``sigmamore``,
     as Stata's ``hausman, sigmamore``), which keeps their difference positive definite in far more
-    samples than two separately estimated variances.  The test is valid only if the errors are homoskedastic and
-    uncorrelated within entities given the effects; with clustered errors its variance of the
-    difference is wrong, and the cluster-robust Mundlak test (:func:`mundlak_test`) is the one to
-    base a conclusion on.
+    samples than two separately estimated variances.  The test is valid only if the errors are
+    homoskedastic and uncorrelated within entities given the effects; with clustered errors its
+    variance of the difference is wrong, and the cluster-robust Mundlak test (:func:`mundlak_test`)
+    is the one to base a conclusion on.
     """
     drivers = list(drivers)
     controls = [c for c in controls if c not in drivers]
