@@ -49,7 +49,8 @@ OWNED = ("GM*.md", "GM*.csv", "GM*.svg", "GM*.ipynb")
 LETTER_LABEL = "profiles-az-"
 NOT_AVAILABLE = "not available"
 MISSING = "–"
-GROUP_LABELS = {"size_class": "Size class (median)", "region": "Region (median)", "national": "Netherlands (median)"}
+#: Columns of the medians in the page's tables (the captions say they are medians).
+GROUP_LABELS = {"size_class": "Size class", "region": "Region", "national": "Netherlands"}
 #: The groups as the CSV download names them.
 GROUP_MEASURES = {"size_class": "median of its size class", "region": "median of its youth-care region",
                   "national": "median of all municipalities"}
@@ -410,9 +411,9 @@ def _use_section(p: Profiles, code: str, name: str, rec: Records) -> dict[str, A
         year = int(shown.index.max())
         r = shown.loc[year]
         text = (f"In {year}, {number(r[f'{name} (%)'], '.1f')}% of {name}'s inhabitants aged 0-17 received youth help "
-                f"in kind (median of its size class {number(r['Size class (median) (%)'], '.1f')}%, of its region "
-                f"{number(r['Region (median) (%)'], '.1f')}%, of all municipalities "
-                f"{number(r['Netherlands (median) (%)'], '.1f')}%).")
+                f"in kind (median of its size class {number(r['Size class (%)'], '.1f')}%, of its region "
+                f"{number(r['Region (%)'], '.1f')}%, of all municipalities "
+                f"{number(r['Netherlands (%)'], '.1f')}%).")
         if not pd.isna(r["Young people in care"]):
             text += (f" {number(r['Young people in care'])} young people received youth help, protection or probation "
                      "that year.")

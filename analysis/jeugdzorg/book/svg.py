@@ -95,17 +95,19 @@ class Interval:
 def _svg(width: int, height: int, title: str, desc: str, body: list[str]) -> str:
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="title desc" '
-            f'font-family="{escape(FONT)}" font-size="12" fill="{TEXT}">')
+            f'font-family="{escape(FONT)}" font-size="13" fill="{TEXT}">')
     return "\n".join([head, f'<title id="title">{escape(title)}</title>', f'<desc id="desc">{escape(desc)}</desc>',
                       f'<rect width="{width}" height="{height}" fill="#ffffff"/>', *body, "</svg>", ""])
 
 
 def _title_and_legend(title: str, entries: list[tuple[str, str]], width: int, left: int) -> tuple[list[str], float]:
     """Title at the top left and a wrapping legend under it; returns the elements and the bottom y."""
-    out = [f'<text x="{left}" y="20" font-size="14" font-weight="bold">{escape(title)}</text>']
+    # A long name must not run off the figure: the title shrinks to fit (bold runs about 8% wider).
+    size = min(15.0, (width - left - 8) / (len(title) * CHAR_WIDTH * 1.08))
+    out = [f'<text x="{left}" y="20" font-size="{_n(size)}" font-weight="bold">{escape(title)}</text>']
     x, y = float(left), 42.0
     for swatch, label in entries:
-        item = 26 + _text_width(label, 12) + 14
+        item = 26 + _text_width(label, 13) + 14
         if x + item > width - 8 and x > left:
             x, y = float(left), y + 18
         out.append(swatch.format(x=_n(x), x2=_n(x + 20), xm=_n(x + 10), y=_n(y - 4), y1=_n(y - 9), y2=_n(y + 1)))
@@ -121,7 +123,7 @@ def _line_swatch(series: Series) -> str:
 
 
 def line_chart(*, title: str, x_values: Sequence[int], series: Sequence[Series], y_label: str, source: str,
-               desc: str, interval: Interval | None = None, width: int = 560, height: int = 340) -> str:
+               desc: str, interval: Interval | None = None, width: int = 480, height: int = 340) -> str:
     """A line chart over years with a zero baseline, optionally with a point and interval beside it.
 
     Parameters
@@ -174,8 +176,8 @@ def line_chart(*, title: str, x_values: Sequence[int], series: Sequence[Series],
         body.append(f'<text x="{_n(px(i))}" y="{_n(top + plot_h + 18)}" text-anchor="middle" fill="{MUTED}">{x}</text>')
     body.append(f'<line x1="{left}" y1="{_n(top + plot_h)}" x2="{width - right}" y2="{_n(top + plot_h)}" stroke="{MUTED}"/>')
     body.append(f'<text x="{_n(left + plot_w / 2)}" y="{_n(top + plot_h + 36)}" text-anchor="middle">Year</text>')
-    body.append(f'<text transform="translate(16 {_n(top + plot_h / 2)}) rotate(-90)" text-anchor="middle">'
-                f'{escape(y_label)}</text>')
+    body.append(f'<text transform="translate(16 {_n(top + plot_h / 2)}) rotate(-90)" text-anchor="middle" '
+                f'font-size="12">{escape(y_label)}</text>')
 
     if interval is not None and interval.x in x_values:
         i = list(x_values).index(interval.x)
@@ -208,18 +210,18 @@ def line_chart(*, title: str, x_values: Sequence[int], series: Sequence[Series],
                 a, b = px(i), py(value)
                 body.append(f'<path d="M{_n(a - 4)} {_n(b - 4)}l8 8m0 -8l-8 8" stroke="{s.colour}" '
                             'stroke-width="1.6" fill="none"/>')
-    body.append(f'<text x="8" y="{height - 8}" font-size="10.5" fill="{MUTED}">{escape(source)}</text>')
+    body.append(f'<text x="8" y="{height - 8}" font-size="11" fill="{MUTED}">{escape(source)}</text>')
     return _svg(width, height, title, desc, body)
 
 
 def bar_chart(*, title: str, categories: Sequence[str], groups: Sequence[tuple[str, Sequence[float | None]]],
-              x_label: str, source: str, desc: str, width: int = 560) -> str:
+              x_label: str, source: str, desc: str, width: int = 480) -> str:
     """Horizontal grouped bars with their values written at the end, one group of bars per category.
 
     ``groups``: (label, one value per category) each, values already rounded; a missing value draws
     no bar and reads "n/a".
     """
-    left = int(max(_text_width(c, 12) for c in categories) + 18) if categories else 120
+    left = int(max(_text_width(c, 13) for c in categories) + 18) if categories else 120
     right = 56
     colours = [PALETTE[0], PALETTE[4], PALETTE[1], PALETTE[2]]
     entries = [(f'<rect x="{{x}}" y="{{y1}}" width="16" height="10" fill="{colours[k]}"/>', label)
@@ -259,5 +261,5 @@ def bar_chart(*, title: str, categories: Sequence[str], groups: Sequence[tuple[s
     body.append(f'<line x1="{left}" y1="{_n(top)}" x2="{left}" y2="{_n(top + plot_h)}" stroke="{MUTED}"/>')
     body.append(f'<text x="{_n(left + plot_w / 2)}" y="{_n(top + plot_h + 34)}" text-anchor="middle">'
                 f'{escape(x_label)}</text>')
-    body.append(f'<text x="8" y="{height - 8}" font-size="10.5" fill="{MUTED}">{escape(source)}</text>')
+    body.append(f'<text x="8" y="{height - 8}" font-size="11" fill="{MUTED}">{escape(source)}</text>')
     return _svg(width, height, title, desc, body)
