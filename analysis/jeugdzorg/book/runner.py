@@ -42,6 +42,7 @@ import yaml
 from ..atomic import recover_interrupted_swap, remove_stale, swap_directories, swap_directory
 from ..fingerprint import code_closure, digest, files_digest
 from ..data.snapshot import missing_parts
+from .leave_out import leave_out_chapters, unlink_in_notebooks
 from ..paths import BOOK_DIR, BUILD_DIR, PARAMS_FILE, PROJECT_ROOT, TEMPLATES_DIR, data_dir
 
 Progress = Callable[[str], None]
@@ -364,16 +365,9 @@ def build_html(*, strict: bool = False, target: Path = BUILD_DIR, progress: Prog
     return target / "html" / "index.html"
 
 
-def _leave_out_chapters_without_data(staging: Path) -> None:
-    """Drop from the staging book the chapters whose data the snapshot was built without."""
-    left_out = [name for name in chapters() if name not in chapter_names()]
-    if not left_out:
-        return
-    toc = (staging / "_toc.yml").read_text(encoding="utf-8")
-    for name in left_out:
-        toc = "\n".join(line for line in toc.splitlines() if line.strip() != f"- file: book/{name}")
-        (staging / "book" / f"{name}.ipynb").unlink(missing_ok=True)
-    (staging / "_toc.yml").write_text(toc + "\n", encoding="utf-8")
+def _chapters_without_data() -> list[str]:
+    """The chapters whose data the snapshot was built without (``make.py book --without PART``)."""
+    return [name for name in chapters() if name not in chapter_names()]
 
 
 def build_book(overrides: dict[str, Any] | None = None, only: list[str] | None = None, *,
@@ -413,7 +407,8 @@ def build_book(overrides: dict[str, Any] | None = None, only: list[str] | None =
         shutil.copytree(book_dir, staging / "book")
         for name in BOOK_SOURCES:
             shutil.copy2(PROJECT_ROOT / name, staging / name)
-        _leave_out_chapters_without_data(staging)
+        left_out = _chapters_without_data()
+        leave_out_chapters(staging / "book", staging / "_toc.yml", left_out)
         executed: list[Path] = []
         if execute:
             executed = execute_all(overrides, only, progress, force=force, jobs=jobs, book_dir=staging / "book")
@@ -421,6 +416,7 @@ def build_book(overrides: dict[str, Any] | None = None, only: list[str] | None =
                 progress(f"[start] {task.output}")
                 execute_notebook(task.template, task.parameters, staging / "book" / task.output, task.fingerprint())
                 executed.append(staging / "book" / task.output)
+        unlink_in_notebooks(staging / "book", left_out)
         fingerprint = html_fingerprint(staging)
         stamp = build_dir / "html" / ".book-fingerprint"
         if not executed and not force and stamp.is_file() and stamp.read_text().strip() == fingerprint:

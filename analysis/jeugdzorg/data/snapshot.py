@@ -75,7 +75,7 @@ def input_files(raw_dir: Path) -> list[str]:
 #: Parts of the raw data the book can be built without (``--without PART``): the raw folder they live
 #: in, and what the book loses.
 OPTIONAL_PARTS: dict[str, tuple[str, str]] = {
-    "iv3": ("iv3/", "the Iv3 accounts and budgets: the care mix and the comparison with the objective model"),
+    "iv3": ("iv3/", "the Iv3 accounts and budgets: the care mix, the comparison with the objective model and the check of costs against the accounts"),
     "gemeentefonds": ("gemeentefonds/", "the gemeentefonds circulars: the objective model of youth-care cost"),
     "boundaries": ("geo/", "the municipal boundaries: the maps"),
 }
