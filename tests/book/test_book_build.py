@@ -38,6 +38,21 @@ def test_data_chapter_has_numbered_figures_and_tables_with_glued_numbers(built):
     assert "{glue" not in page and "??" not in page
 
 
+def test_every_figure_image_has_alt_text_that_describes_it(built):
+    """A screen reader must not read out a file hash: alt text comes from the figure's caption."""
+    html, _ = built
+    pages = sorted(html.rglob("*.html"))
+    images = 0
+    for page in pages:
+        for tag in re.findall(r"<img [^>]*>", page.read_text(encoding="utf-8")):
+            if "_images/" not in tag:
+                continue  # logos and icons of the theme
+            images += 1
+            alt = re.search(r'alt="([^"]*)"', tag)
+            assert alt and len(alt[1]) > 20 and "_images/" not in alt[1] and not alt[1].endswith(".png"), (page, tag)
+    assert images > 20
+
+
 def test_reproducibility_page_renders_the_manifest(built):
     html, _ = built
     page = (html / "book" / "reproducibility.html").read_text(encoding="utf-8")
