@@ -204,6 +204,22 @@ def recorded_fingerprint(path: Path) -> str | None:
     return notebook.get("metadata", {}).get(FINGERPRINT_KEY, {}).get("fingerprint")
 
 
+def reader_tags(tags: list[str], source: str) -> list[str]:
+    """How a code cell shows in the HTML: parameter cells not at all (the reproducibility page lists
+    the parameters), set-up cells that import the library without their code, every other cell with
+    its code behind a "Show code" button (what a researcher may want to read: how a figure or a
+    table is made).  A template that removes a cell or its input explicitly is followed."""
+    if {"remove-cell", "remove-input"} & set(tags):
+        return list(tags)
+    tags = [t for t in tags if t not in ("hide-cell", "hide-input")]
+    lines = [line for line in source.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if {"parameters", "injected-parameters"} & set(tags):
+        return [*tags, "remove-cell"]
+    if lines and lines[0].startswith(("import ", "from ")):
+        return [*tags, "remove-input"]
+    return [*tags, "hide-input"]
+
+
 def clean_notebook(path: Path, fingerprint: str | None = None) -> None:
     """Drop what changes from run to run (timings, paths, versions); keep the parameters."""
     notebook = json.loads(path.read_text(encoding="utf-8"))
@@ -221,8 +237,8 @@ def clean_notebook(path: Path, fingerprint: str | None = None) -> None:
         tags = cell.get("metadata", {}).get("tags", [])
         if "injected-parameters" in tags:
             cell["id"] = "injected-parameters"  # papermill draws a random id
-            if "hide-cell" not in tags:
-                tags.append("hide-cell")
+        if cell["cell_type"] == "code":
+            cell.setdefault("metadata", {})["tags"] = reader_tags(tags, "".join(cell["source"]))
     path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
                     encoding="utf-8")
 
