@@ -36,8 +36,10 @@ def _reject_duplicates(frame: pd.DataFrame, keys: list[str], name: str, column: 
     if not dup.empty:
         first = dup.iloc[0]
         lines = dup[(dup[keys] == first[keys]).all(axis=1)].index.tolist()
+        # Plain Python values: a numpy scalar would show as np.int64(2021) in the message.
+        key = tuple(v.item() if isinstance(v, np.generic) else v for v in first[keys])
         raise InputDataError(
-            name, f"duplicate rows for {tuple(first[k] for k in keys)} on lines {lines}",
+            name, f"duplicate rows for {key} on lines {lines}",
             column=column, row=lines[1])
 
 
@@ -168,6 +170,11 @@ def _evaluate(raw: pd.DataFrame, source: Any, name: str) -> tuple[pd.Series, str
     return (num / den).round(2), label
 
 
+#: CBS's ``StatusCijfer`` values, most final first: a figure is provisional (Voorlopig), then revised
+#: (Nader voorlopig), then definitive.  Any other value is a damaged cell, not a new kind of figure.
+STATUS_RANK = {"Definitief": 0, "Nader voorlopig": 1, "Voorlopig": 2}
+
+
 def read_driver_edition(path: Path, name: str, spec: dict[str, Any], title: str,
                         lookup: MunicipalityNames) -> tuple[pd.DataFrame, InputRecord]:
     """Read one gemeentefonds criteria table into long format.
@@ -177,7 +184,12 @@ def read_driver_edition(path: Path, name: str, spec: dict[str, Any], title: str,
     pandas.DataFrame
         ``gm_code, edition, variable, value, reference_period, status, source_table, source_column``;
         ``status`` is CBS's Voorlopig/Definitief where the table has it (the definitive figure is
-        preferred), else empty.
+        preferred, see :data:`STATUS_RANK`), else empty.
+
+    Raises
+    ------
+    InputDataError
+        Naming file, column and row, e.g. for a municipality code or a status CBS does not use.
     """
     mapping: dict[str, Any] = spec["columns"]
     used = _mapped_columns(mapping)
@@ -188,6 +200,11 @@ def read_driver_edition(path: Path, name: str, spec: dict[str, Any], title: str,
     _check_no_unmapped(raw, name, set(keys) | used | set(spec.get("ignore", [])))
     if multi:
         raw = annual_rows(raw, name)
+        unknown = ~raw["StatusCijfer"].isin(list(STATUS_RANK))
+        if unknown.any():
+            line = unknown.idxmax()
+            raise InputDataError(name, f"status {raw.at[line, 'StatusCijfer']!r} is none of {list(STATUS_RANK)}",
+                                 column="StatusCijfer", row=int(line))
         raw["edition"] = raw["year"]
         raw = raw[raw[code_column].str.startswith("GM")].copy()
         raw["gm_code"] = raw[code_column]
@@ -218,8 +235,9 @@ def read_driver_edition(path: Path, name: str, spec: dict[str, Any], title: str,
             "source_table": spec["table"], "source_column": label}))
     long = pd.concat(frames, ignore_index=True)
     if multi:
-        # Prefer the definitive figure; fall back on the provisional one where CBS has no definitive yet.
-        long["_rank"] = np.where(long["status"].eq("Definitief"), 0, 1)
+        # Prefer the definitive figure; fall back on the latest provisional one where CBS has no
+        # definitive yet.
+        long["_rank"] = long["status"].map(STATUS_RANK)
         long = (long.dropna(subset=["value"]).sort_values(["gm_code", "edition", "variable", "_rank"])
                 .drop_duplicates(["gm_code", "edition", "variable"]).drop(columns="_rank"))
     editions = sorted(long["edition"].unique())
