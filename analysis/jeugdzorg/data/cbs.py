@@ -48,11 +48,7 @@ def _require_every_municipality(frame: pd.DataFrame, code: str, period: str, loo
     """Every municipality of a period's register must have a row: a missing one means a cut-off
     export (CBS serves at most 10,000 rows a request), not a municipality without data."""
     for year, rows in frame.groupby(period):
-        missing = sorted(lookup.expected_codes(int(year)) - set(rows[code]))
-        if missing:
-            raise InputDataError(
-                name, f"{len(missing)} municipalities of the {year} register have no row for {year} "
-                      f"(first: {missing[0]}); the export looks truncated", column=column)
+        lookup.require_every_municipality(rows[code], int(year), name, column)
 
 
 def _region_column(header: list[str], preferred: str) -> str:

@@ -267,6 +267,15 @@ def parse_numbers(values: pd.Series, name: str, column: str, *, notation: str = 
     return numbers.rename(column)
 
 
+def format_number(value: float, notation: str = "point", decimals: int = 2) -> str:
+    """``value`` as a file of ``notation`` writes it, for messages that set a computed number beside
+    the file's own: ``573.9`` -> ``573,90`` (``dutch``, thousands dots) or ``573.90`` (``point``)."""
+    text = f"{value:,.{decimals}f}"
+    if notation == "dutch":
+        return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+    return text.replace(",", "")
+
+
 def count_suppressed(frame: pd.DataFrame, columns: Iterable[str]) -> int:
     """How many cells in ``columns`` CBS left empty or marked as suppressed."""
     return int(sum(frame[c].isin(MISSING_TOKENS).sum() for c in columns))
