@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import InputDataError
 from .catalogue import InputRecord
-from .checks import Checks, check_below_national, check_per_1000
+from .checks import Checks, check_below_national, check_chained_index, check_per_1000
 from .names import MunicipalityNames
 from .periods import annual_rows, describe_skipped
 from .rawtext import MISSING_TOKENS, check_columns, count_suppressed, detect_notation, parse_numbers, read_table
@@ -244,14 +244,24 @@ def read_driver_edition(path: Path, name: str, spec: dict[str, Any], title: str,
     return long.reset_index(drop=True), record
 
 
-def read_prices(path: Path, name: str, spec: dict[str, Any]) -> tuple[pd.DataFrame, InputRecord]:
+def read_prices(path: Path, name: str, spec: dict[str, Any], checks: Checks | None = None
+                ) -> tuple[pd.DataFrame, InputRecord]:
     """Consumer price index per year: from CBS 83131NED (fetched) or its published annual changes.
+
+    The index is checked against the annual changes published beside it
+    (:func:`~jeugdzorg.data.checks.check_chained_index`), with ``checks`` (its overrides) if given.
 
     Returns
     -------
     tuple
         ``year, cpi_index, cpi_change_pct, provisional, source`` (index 2015 = 100, change in %),
         and the record for the manifest.
+
+    Raises
+    ------
+    InputDataError
+        Naming file, column and row: a value that is not a number or not a year, a repeated year, an
+        index that is not positive or does not follow from the changes.
     """
     fallback = spec["fallback"]
     if name == fallback["file"]:
@@ -267,6 +277,7 @@ def read_prices(path: Path, name: str, spec: dict[str, Any]) -> tuple[pd.DataFra
             out[variable] = parse_numbers(raw[column], name, column)
         out["provisional"] = False
         title, table = fallback["title"], "cpi_annual"
+        raw_columns = {variable: column for column, variable in fallback["columns"].items()}
     else:
         raw = read_table(path, name, ";", ["Perioden", *spec["filter"], *spec["columns"]])
         for column, value in spec["filter"].items():
@@ -280,10 +291,13 @@ def read_prices(path: Path, name: str, spec: dict[str, Any]) -> tuple[pd.DataFra
             out[variable] = parse_numbers(raw[column], name, column)
         out["provisional"] = raw["provisional"]
         title, table = spec["title"], spec["table"]
+        raw_columns = {variable: column for column, variable in spec["columns"].items()}
     _reject_duplicates(out, ["year"], name, "year" if table == "cpi_annual" else "Perioden")
     if (out["cpi_index"] <= 0).any():
         line = out["cpi_index"].le(0).idxmax()
-        raise InputDataError(name, f"price index {out.at[line, 'cpi_index']} is not positive", row=int(line))
+        raise InputDataError(name, f"price index {out.at[line, 'cpi_index']} is not positive",
+                             column=raw_columns["cpi_index"], row=int(line))
+    check_chained_index(out, raw_columns["cpi_index"], raw_columns["cpi_change_pct"], name, checks or Checks())
     out["source"] = name
     out = out[["year", "cpi_index", "cpi_change_pct", "provisional", "source"]].sort_values("year")
     years = sorted(out["year"])

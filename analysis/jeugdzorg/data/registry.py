@@ -229,7 +229,7 @@ def _read_care_mix(ctx: ImportContext) -> pd.DataFrame:
 
 def _read_prices(ctx: ImportContext) -> pd.DataFrame:
     name = prices_file(ctx.raw_dir)
-    table, record = cbs.read_prices(ctx.require(name), name, load_catalogue()["prices"])
+    table, record = cbs.read_prices(ctx.require(name), name, load_catalogue()["prices"], ctx.checks)
     ctx.records.append(record)
     return table
 
