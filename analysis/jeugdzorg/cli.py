@@ -71,8 +71,17 @@ def cmd_book(args: argparse.Namespace) -> int:
     overrides = parse_overrides(args.param)
     _log("==> Executing notebooks (changed ones only; --force for all) and building the book")
     index = build_book(overrides, only=args.only, force=args.force, jobs=args.jobs)
+    _write_citation()
     _log(f"==> Done. Open {index}")
     return 0
+
+
+def _write_citation() -> None:
+    """Keep CITATION.cff in step with the edition (the data snapshot and _config.yml)."""
+    from .book.edition import CITATION_FILE, write_citation_file
+
+    if write_citation_file():
+        _log(f"==> {CITATION_FILE} updated to the edition of the data snapshot")
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:

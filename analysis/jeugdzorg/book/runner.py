@@ -301,11 +301,24 @@ def execute_all(overrides: dict[str, Any] | None = None, only: list[str] | None 
 BOOK_SOURCES = ("_config.yml", "_toc.yml")
 
 
+def sphinx_extensions(source_root: Path = PROJECT_ROOT) -> list[str]:
+    """The project's own Sphinx extensions named in ``_config.yml`` (``jeugdzorg.book.sphinx_*``)."""
+    with (source_root / "_config.yml").open(encoding="utf-8") as handle:
+        sphinx = (yaml.safe_load(handle) or {}).get("sphinx") or {}
+    names = list((sphinx.get("config") or {}).get("extensions") or []) + list(sphinx.get("extra_extensions") or [])
+    return sorted(name for name in names if str(name).startswith("jeugdzorg."))
+
+
 def html_fingerprint(source_root: Path = PROJECT_ROOT) -> str:
-    """Hash of everything the HTML build reads: config, table of contents, chapters, bibliography."""
+    """Hash of everything the HTML build reads: config, table of contents, chapters, bibliography,
+    the project's Sphinx extensions (and the code they import) and the data snapshot (the
+    extensions pack it into the downloadable zip and name the edition after it)."""
     files = [source_root / name for name in BOOK_SOURCES]
     files += sorted(p for p in (source_root / "book").rglob("*") if p.is_file() and ".tmp-" not in p.name)
-    return digest(*(str(p.relative_to(source_root)).encode() + p.read_bytes() for p in files))
+    snapshot = sorted(p for p in data_dir().glob("*") if p.is_file())
+    return digest(*(str(p.relative_to(source_root)).encode() + p.read_bytes() for p in files),
+                  files_digest(code_closure(sphinx_extensions(source_root))).encode(),
+                  *(p.name.encode() + p.read_bytes() for p in snapshot))
 
 
 def run_jupyter_book(source_root: Path, output: Path, *, strict: bool = False) -> Path:
