@@ -91,3 +91,24 @@ def test_missing_latex_names_the_debian_packages(monkeypatch, tmp_path):
     with pytest.raises(RuntimeError, match="texlive-xetex .*latexmk"):
         pdf.build_pdf(build_dir=tmp_path / "_build", progress=lambda _: None)
     assert not (tmp_path / "_build").exists()
+
+
+def test_an_html_build_keeps_the_pdf(tmp_path, monkeypatch):
+    """`make.py html` replaces _build/ whole; the PDF made by `make.py pdf` must survive it."""
+    from jeugdzorg.book import runner
+
+    target = tmp_path / "_build"
+    (target / "pdf").mkdir(parents=True)
+    (target / "pdf" / "jeugdzorg.pdf").write_bytes(b"%PDF- the edition")
+    (target / "html").mkdir()
+    (target / "html" / "index.html").write_text("old book")
+
+    def fake_build(source_root, output, *, strict=False):
+        (output / "_build" / "html").mkdir(parents=True)
+        (output / "_build" / "html" / "index.html").write_text("new book")
+        return output / "_build"
+
+    monkeypatch.setattr(runner, "run_jupyter_book", fake_build)
+    runner.build_html(target=target, progress=lambda _: None)
+    assert (target / "html" / "index.html").read_text() == "new book"
+    assert (target / "pdf" / "jeugdzorg.pdf").read_bytes() == b"%PDF- the edition"

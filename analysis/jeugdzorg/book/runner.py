@@ -321,6 +321,19 @@ def html_fingerprint(source_root: Path = PROJECT_ROOT) -> str:
                   *(p.name.encode() + p.read_bytes() for p in snapshot))
 
 
+#: Outputs in ``_build/`` that other commands write (``make.py pdf``, ``make.py linkcheck``): an HTML
+#: build replaces ``_build/`` whole, so it carries these over instead of deleting them.
+OTHER_OUTPUTS = ("pdf", "linkcheck")
+
+
+def carry_over_other_outputs(build_dir: Path, built: Path) -> None:
+    """Copy the PDF and link-check outputs of the current ``build_dir`` into the new ``built`` one
+    (copied, not moved: if the swap fails, the current ``_build/`` must stay complete)."""
+    for name in OTHER_OUTPUTS:
+        if (build_dir / name).is_dir() and not (built / name).exists():
+            shutil.copytree(build_dir / name, built / name)
+
+
 def run_jupyter_book(source_root: Path, output: Path, *, strict: bool = False) -> Path:
     """``jupyter-book build`` of ``source_root`` (notebook execution off) into ``output``/_build.
 
@@ -370,6 +383,7 @@ def build_html(*, strict: bool = False, target: Path = BUILD_DIR, progress: Prog
     try:
         built = run_jupyter_book(source_root, staging, strict=strict)
         (built / "html" / ".book-fingerprint").write_text(fingerprint + "\n")
+        carry_over_other_outputs(target, built)
         swap_directory(built, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -444,6 +458,7 @@ def build_book(overrides: dict[str, Any] | None = None, only: list[str] | None =
         built = run_jupyter_book(staging, staging, strict=strict)
         (built / "html" / ".book-fingerprint").write_text(fingerprint + "\n")
         progress(f"HTML built in {time.perf_counter() - start:.1f} s")
+        carry_over_other_outputs(build_dir, built)
         swap_directories([(staging / "book", book_dir), (built, build_dir)])
     finally:
         shutil.rmtree(staging, ignore_errors=True)
