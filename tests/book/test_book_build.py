@@ -11,10 +11,9 @@ from jeugdzorg.book import runner
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    target = tmp_path_factory.mktemp("book") / "_build"
-    index = runner.build_html(strict=True, target=target, progress=lambda _: None)
-    return target / "html", index
+def built(built_html):
+    """The strict build of the whole test run (tests/conftest.py) and its index page."""
+    return built_html, built_html / "index.html"
 
 
 def test_strict_build_opens_with_the_introduction(built):

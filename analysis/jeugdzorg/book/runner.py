@@ -318,11 +318,37 @@ def execute_all(overrides: dict[str, Any] | None = None, only: list[str] | None 
 BOOK_SOURCES = ("_config.yml", "_toc.yml")
 
 
+def sphinx_extensions(source_root: Path = PROJECT_ROOT) -> list[str]:
+    """The project's own Sphinx extensions named in ``_config.yml`` (``jeugdzorg.book.sphinx_*``)."""
+    with (source_root / "_config.yml").open(encoding="utf-8") as handle:
+        sphinx = (yaml.safe_load(handle) or {}).get("sphinx") or {}
+    names = list((sphinx.get("config") or {}).get("extensions") or []) + list(sphinx.get("extra_extensions") or [])
+    return sorted(name for name in names if str(name).startswith("jeugdzorg."))
+
+
 def html_fingerprint(source_root: Path = PROJECT_ROOT) -> str:
-    """Hash of everything the HTML build reads: config, table of contents, chapters, bibliography."""
+    """Hash of everything the HTML build reads: config, table of contents, chapters, bibliography,
+    the project's Sphinx extensions (and the code they import) and the data snapshot (the
+    extensions pack it into the downloadable zip and name the edition after it)."""
     files = [source_root / name for name in BOOK_SOURCES]
     files += sorted(p for p in (source_root / "book").rglob("*") if p.is_file() and ".tmp-" not in p.name)
-    return digest(*(str(p.relative_to(source_root)).encode() + p.read_bytes() for p in files))
+    snapshot = sorted(p for p in data_dir().glob("*") if p.is_file())
+    return digest(*(str(p.relative_to(source_root)).encode() + p.read_bytes() for p in files),
+                  files_digest(code_closure(sphinx_extensions(source_root))).encode(),
+                  *(p.name.encode() + p.read_bytes() for p in snapshot))
+
+
+#: Outputs in ``_build/`` that other commands write (``make.py pdf``, ``make.py linkcheck``): an HTML
+#: build replaces ``_build/`` whole, so it carries these over instead of deleting them.
+OTHER_OUTPUTS = ("pdf", "linkcheck")
+
+
+def carry_over_other_outputs(build_dir: Path, built: Path) -> None:
+    """Copy the PDF and link-check outputs of the current ``build_dir`` into the new ``built`` one
+    (copied, not moved: if the swap fails, the current ``_build/`` must stay complete)."""
+    for name in OTHER_OUTPUTS:
+        if (build_dir / name).is_dir() and not (built / name).exists():
+            shutil.copytree(build_dir / name, built / name)
 
 
 def run_jupyter_book(source_root: Path, output: Path, *, strict: bool = False) -> Path:
@@ -374,6 +400,7 @@ def build_html(*, strict: bool = False, target: Path = BUILD_DIR, progress: Prog
     try:
         built = run_jupyter_book(source_root, staging, strict=strict)
         (built / "html" / ".book-fingerprint").write_text(fingerprint + "\n")
+        carry_over_other_outputs(target, built)
         swap_directory(built, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -443,6 +470,7 @@ def build_book(overrides: dict[str, Any] | None = None, only: list[str] | None =
         built = run_jupyter_book(staging, staging, strict=strict)
         (built / "html" / ".book-fingerprint").write_text(fingerprint + "\n")
         progress(f"HTML built in {time.perf_counter() - start:.1f} s")
+        carry_over_other_outputs(build_dir, built)
         swap_directories([(staging / "book", book_dir), (built, build_dir)])
     finally:
         shutil.rmtree(staging, ignore_errors=True)
