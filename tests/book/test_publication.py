@@ -226,8 +226,8 @@ def test_the_html_is_rebuilt_when_an_extension_or_the_snapshot_changes(tmp_path,
     """An edit to the code that writes the downloads, or new data, must not leave a stale site."""
     from jeugdzorg.paths import PACKAGE_DIR
 
-    assert runner.sphinx_extensions() == ["jeugdzorg.book.sphinx_bibliography", "jeugdzorg.book.sphinx_language",
-                                          "jeugdzorg.book.sphinx_publish"]
+    assert runner.sphinx_extensions() == ["jeugdzorg.book.sphinx_alt_text", "jeugdzorg.book.sphinx_bibliography",
+                                          "jeugdzorg.book.sphinx_language", "jeugdzorg.book.sphinx_publish"]
     before = runner.html_fingerprint()
     module = PACKAGE_DIR / "book" / "edition.py"  # imported by sphinx_publish
     original = module.read_bytes()
