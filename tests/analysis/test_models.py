@@ -12,6 +12,7 @@ from jeugdzorg.analysis.models import (
     coefficients,
     explained_variance_by_group,
     fit_models,
+    hausman_test,
     mundlak_test,
 )
 from jeugdzorg.book.model_tables import TABLE_STATISTICS, comparison_table, mundlak_sentence
@@ -253,3 +254,24 @@ def test_unknown_model_and_bad_index_are_rejected(correlated):
         fit_models(correlated, "y", DRIVERS, models=("Pooled",))
     with pytest.raises(ValueError, match="MultiIndex"):
         fit_models(correlated.reset_index(), "y", DRIVERS)
+
+
+def test_classical_hausman_rejects_only_with_correlated_effects(correlated, uncorrelated):
+    rejected = hausman_test(correlated, "y", DRIVERS)
+    assert rejected.valid and rejected.rejects and rejected.pvalue < 0.001 and rejected.df == 2
+    assert set(rejected.estimates.index) == set(DRIVERS)
+    # The fixed-effects side of the comparison is the two-way model of fit_models.
+    twfe = fit_models(correlated, "y", DRIVERS, models=("Two-way FE",))["Two-way FE"]
+    assert rejected.estimates["b0"].to_numpy() == pytest.approx(twfe.params[DRIVERS].to_numpy(), abs=1e-10)
+    kept = hausman_test(uncorrelated, "y", DRIVERS)
+    assert kept.valid and not kept.rejects
+
+
+def test_controls_enter_the_models_and_fixed_effects_drop_them_silently(correlated):
+    fits = fit_models(correlated, "y", DRIVERS, controls=["z"])
+    assert "z" in fits["Between"].params.index and "z" in fits["Pooled OLS"].params.index
+    assert fits["Between"].params["z"] == pytest.approx(0.2, abs=0.15)
+    for name in WITHIN:
+        assert "z" not in fits[name].params.index and fits[name].absorbed == ()
+    table = comparison_table(fits, DRIVERS)
+    assert "z" not in table.index

@@ -31,6 +31,7 @@ from linearmodels.panel import BetweenOLS, FirstDifferenceOLS, PanelOLS, RandomE
 from linearmodels.panel.data import PanelData
 from linearmodels.panel.results import PanelResults
 from linearmodels.panel.utility import AbsorbingEffectWarning
+from linearmodels.shared.hypotheses import InvalidTestStatistic
 
 MODEL_NAMES: tuple[str, ...] = ("Pooled OLS", "Between", "Random effects", "Entity FE", "Two-way FE",
                                 "First differences")
@@ -204,14 +205,19 @@ def _independent(transformed: pd.DataFrame, original: pd.DataFrame, order: Seque
     ``original`` sets the scale against which a remainder counts as zero.
     """
     kept: list[str] = []
+    # Gram-Schmidt with an orthonormal basis of the kept columns (orthogonalised twice, which keeps
+    # it accurate to machine precision): one pass over the columns instead of a least-squares fit
+    # per column, which matters with dozens of region or year dummies.
+    basis = np.empty((len(transformed), 0))
     for column in order:
         x = transformed[column].to_numpy(dtype=float)
-        if kept:
-            basis = transformed[kept].to_numpy(dtype=float)
-            x = x - basis @ np.linalg.lstsq(basis, x, rcond=None)[0]
+        for _ in range(2):
+            x = x - basis @ (basis.T @ x)
         scale = float(np.linalg.norm(original[column].to_numpy(dtype=float))) or 1.0
-        if np.linalg.norm(x) > _ABSORBED_TOLERANCE * scale:
+        norm = float(np.linalg.norm(x))
+        if norm > _ABSORBED_TOLERANCE * scale:
             kept.append(column)
+            basis = np.column_stack([basis, x / norm])
     return kept
 
 
@@ -250,11 +256,13 @@ def _count_clusters(result: PanelResults, data: pd.DataFrame, cluster: str, cov_
 
 
 def _fit_one(name: str, data: pd.DataFrame, outcome: str, drivers: list[str],
-             weights: str | None, fit_options: dict[str, Any]) -> tuple[PanelResults, tuple[str, ...]]:
-    """Fit model ``name``; returns the result and the drivers it dropped."""
+             weights: str | None, fit_options: dict[str, Any],
+             controls: Sequence[str] = ()) -> tuple[PanelResults, tuple[str, ...]]:
+    """Fit model ``name``; returns the result and the drivers it dropped (controls are dropped
+    silently when the model cannot identify them)."""
     y = data[outcome]
     w = data[weights] if weights is not None else None
-    x = data[drivers].astype(float)
+    x = data[[*drivers, *controls]].astype(float)
     const = pd.DataFrame({CONSTANT: 1.0}, index=data.index)
     if name in ("Pooled OLS", "Entity FE", "Two-way FE"):
         exog = pd.concat([const, x], axis=1)
@@ -290,7 +298,8 @@ def _fit_one(name: str, data: pd.DataFrame, outcome: str, drivers: list[str],
 
 
 def fit_models(panel: pd.DataFrame, outcome: str, drivers: Sequence[str], *, cluster: str = "entity",
-               weights: str | None = None, models: Iterable[str] = MODEL_NAMES) -> ModelFits:
+               weights: str | None = None, models: Iterable[str] = MODEL_NAMES,
+               controls: Sequence[str] = ()) -> ModelFits:
     """Fit the panel estimators of ``outcome`` on ``drivers``, all on the same rows.
 
     Rows with a missing value in ``outcome``, a driver, the cluster column or the weights are dropped
@@ -339,6 +348,11 @@ def fit_models(panel: pd.DataFrame, outcome: str, drivers: Sequence[str], *, clu
         variance is taken to be proportional to 1 / weight).
     models : iterable of str
         Names from :data:`MODEL_NAMES`; the result follows this order.
+    controls : sequence of str
+        Further regressors that are not drivers (e.g. indicators of a break in the series, region
+        dummies): estimated like the drivers, but a control the model cannot identify (constant
+        within entities in a fixed-effects model) is dropped without being listed in ``absorbed``,
+        and the tables of drivers leave them out.
 
     Returns
     -------
@@ -346,9 +360,10 @@ def fit_models(panel: pd.DataFrame, outcome: str, drivers: Sequence[str], *, clu
         Model name -> :class:`ModelFit` (linearmodels result, absorbed drivers, covariance, clusters).
     """
     drivers = list(drivers)
+    controls = [c for c in controls if c not in drivers]
     if not drivers:
         raise ValueError("at least one driver is needed")
-    columns = [outcome, *drivers]
+    columns = [outcome, *drivers, *controls]
     if cluster != "entity":
         columns.append(cluster)
     if weights is not None:
@@ -359,7 +374,7 @@ def fit_models(panel: pd.DataFrame, outcome: str, drivers: Sequence[str], *, clu
         if name not in MODEL_NAMES:
             raise ValueError(f"unknown model {name!r}; choose from {MODEL_NAMES}")
         options, description = _cov_options(name, data, cluster)
-        result, absorbed = _fit_one(name, data, outcome, drivers, weights, options)
+        result, absorbed = _fit_one(name, data, outcome, drivers, weights, options, controls)
         out[name] = ModelFit(name, result, absorbed, description,
                              _count_clusters(result, data, cluster, options["cov_type"]))
     return out
@@ -398,7 +413,8 @@ def coefficients(fits: Mapping[str, ModelFit], drivers: Sequence[str],
 
 
 def mundlak_test(panel: pd.DataFrame, outcome: str, drivers: Sequence[str], *, cluster: str = "entity",
-                 alpha: float = 0.05, time_varying: Sequence[str] | None = None) -> MundlakResult:
+                 alpha: float = 0.05, time_varying: Sequence[str] | None = None,
+                 controls: Sequence[str] = ()) -> MundlakResult:
     """Correlated random effects (Mundlak 1978): may the entity effects be treated as random?
 
     The random-effects model with a constant and year dummies is extended by the entity means
@@ -425,6 +441,8 @@ def mundlak_test(panel: pd.DataFrame, outcome: str, drivers: Sequence[str], *, c
         Restrict the means to these drivers (e.g. the drivers the fixed-effects models use, when
         others vary only by rounding); the other drivers stay in as regressors and are listed in
         ``excluded``.
+    controls : sequence of str
+        Further regressors in levels, without means (e.g. a break indicator); not tested.
 
     Returns
     -------
@@ -433,11 +451,12 @@ def mundlak_test(panel: pd.DataFrame, outcome: str, drivers: Sequence[str], *, c
         random-effects ``result`` and the ``excluded`` drivers.
     """
     drivers = list(drivers)
-    columns = [outcome, *drivers] + ([cluster] if cluster != "entity" else [])
+    controls = [c for c in controls if c not in drivers]
+    columns = [outcome, *drivers, *controls] + ([cluster] if cluster != "entity" else [])
     data = _estimation_sample(panel, columns)
     const = pd.DataFrame({CONSTANT: 1.0}, index=data.index)
     years = _year_dummies(data.index)
-    levels = pd.concat([const, years, data[drivers].astype(float)], axis=1)
+    levels = pd.concat([const, years, data[[*drivers, *controls]].astype(float)], axis=1)
     # A driver that only moves with the calendar (or duplicates another) cannot be a regressor at all.
     regressors = _independent(levels, levels, list(levels.columns))
     kept = [d for d in drivers if d in regressors]
@@ -459,6 +478,83 @@ def mundlak_test(panel: pd.DataFrame, outcome: str, drivers: Sequence[str], *, c
         restriction[row, names.index(column)] = 1.0
     wald = result.wald_test(restriction=restriction)
     return MundlakResult(float(wald.stat), int(wald.df), float(wald.pval), alpha, result, excluded)
+
+
+# ---------------------------------------------------------------------------------- Hausman test
+
+
+@dataclass(frozen=True)
+class HausmanResult:
+    """The classical Hausman test of random against fixed effects; see :func:`hausman_test`.
+
+    Attributes
+    ----------
+    statistic, df, pvalue
+        The chi-squared statistic, its degrees of freedom and p-value; NaN when linearmodels finds
+        the statistic invalid (negative or not finite: the data do not meet the test's assumptions).
+    alpha
+        Significance level of the conclusion.
+    message
+        linearmodels' explanation when the statistic is invalid, else empty.
+    estimates
+        linearmodels' table of the compared coefficients: ``b0`` (fixed effects), ``b1`` (random
+        effects), their difference and its standard error.
+    """
+
+    statistic: float
+    df: int
+    pvalue: float
+    alpha: float
+    message: str = ""
+    estimates: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    @property
+    def valid(self) -> bool:
+        return math.isfinite(self.pvalue)
+
+    @property
+    def rejects(self) -> bool:
+        """Whether the test rejects random effects at ``alpha`` (False when it is invalid)."""
+        return self.valid and self.pvalue < self.alpha
+
+
+def hausman_test(panel: pd.DataFrame, outcome: str, drivers: Sequence[str], *, alpha: float = 0.05,
+                 time_varying: Sequence[str] | None = None, controls: Sequence[str] = ()) -> HausmanResult:
+    """Hausman (1978): do the random-effects and two-way fixed-effects estimates differ systematically?
+
+    linearmodels' ``RandomEffectsResults.hausman`` compares random effects (constant, year dummies,
+    ``drivers`` and ``controls``) with two-way fixed effects (the ``time_varying`` drivers,
+    default all, and the controls that vary within entities), both on the same rows and, as the test requires, with the *unadjusted*
+    covariance.  Year dummies are regressors of the random-effects model so that the test is about
+    the entity effects only.  Both covariances use the random-effects error variance (``sigmamore``,
+    as Stata's ``hausman, sigmamore``), which keeps their difference positive definite in far more
+    samples than two separately estimated variances.  The test is valid only if the errors are
+    homoskedastic and uncorrelated within entities given the effects; with clustered errors its
+    variance of the difference is wrong, and the cluster-robust Mundlak test (:func:`mundlak_test`)
+    is the one to base a conclusion on.
+    """
+    drivers = list(drivers)
+    controls = [c for c in controls if c not in drivers]
+    data = _estimation_sample(panel, [outcome, *drivers, *controls])
+    const = pd.DataFrame({CONSTANT: 1.0}, index=data.index)
+    years = _year_dummies(data.index)
+    exog = pd.concat([const, years, data[[*drivers, *controls]].astype(float)], axis=1)
+    kept = _independent(exog, exog, list(exog.columns))
+    random = RandomEffects(data[outcome], exog[kept]).fit(cov_type="unadjusted")
+    varying = drivers if time_varying is None else [d for d in drivers if d in set(time_varying)]
+    within = [c for c in [*varying, *controls] if c in kept]
+    fixed_exog = pd.concat([const, data[within].astype(float)], axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AbsorbingEffectWarning)
+        fixed = PanelOLS(data[outcome], fixed_exog, entity_effects=True, time_effects=True,
+                         drop_absorbed=True).fit(cov_type="unadjusted")
+    with warnings.catch_warnings():
+        # A covariance difference that is not positive definite is reported through the result.
+        warnings.simplefilter("ignore", UserWarning)
+        test, estimates = random.hausman(fixed, sigmamore=True)
+    if isinstance(test, InvalidTestStatistic):
+        return HausmanResult(math.nan, len(estimates), math.nan, alpha, str(test._reason), estimates)
+    return HausmanResult(float(test.stat), int(test.df), float(test.pval), alpha, "", estimates)
 
 
 # ------------------------------------------------------------------------- variance decomposition

@@ -357,3 +357,78 @@ def volume_price_bars(data: pd.DataFrame, *, first: int, last: int, prices: str)
     return figures.finish(fig, ax, title=f"Volume and cost per young person in care, {first}-{last}",
                           xlabel=f"Growth {first}-{last}, %", ylabel="Municipalities by inhabitants",
                           source="Bron: CBS 83454NED, 84134NED, 85099NED, 83131NED (CPI); analysis: this book")
+
+
+#: Colours of the need-benchmark verdicts.
+VERDICT_COLOURS = {"above": PALETTE[1], "below": PALETTE[3], "within": PALETTE[0], "not assessed": "#aaaaaa"}
+
+
+def _euro_axis(axis, values: np.ndarray) -> None:
+    """A logarithmic axis labelled in whole euros (ticks at 250, 500, 1,000, 2,000, ... in range)."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    low, high = np.nanmin(values), np.nanmax(values)
+    # Fewer ticks over a wide range, so that the labels never touch.
+    candidates = np.array([100, 250, 500, 1000, 2000, 4000, 8000] if high / low > 6
+                          else [250, 500, 750, 1000, 1500, 2000, 3000, 4000, 6000])
+    ticks = candidates[(candidates >= low / 1.2) & (candidates <= high * 1.2)]
+    axis.set_major_locator(FixedLocator(ticks))
+    axis.set_minor_locator(NullLocator())
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+
+
+def benchmark_scatter(data: pd.DataFrame, *, year: int, level: int) -> Figure:
+    """Actual against expected cost per young inhabitant (euros, log scales), coloured by verdict.
+
+    ``data``: ``gm_code, name, expected_eur, actual_eur, verdict, highlight`` (names are shown where
+    ``highlight`` is true).
+    """
+    fig, ax = figures.new_figure(figsize=(7.5, 6.2))
+    for verdict, colour in VERDICT_COLOURS.items():
+        part = data[data["verdict"] == verdict]
+        if part.empty:
+            continue
+        # An "x" has no face: it takes no edge colour (matplotlib warns if given one).
+        edge = {} if verdict == "not assessed" else {"edgecolor": "none"}
+        ax.scatter(part["expected_eur"], part["actual_eur"], s=12 if verdict == "within" else 22,
+                   alpha=0.55 if verdict == "within" else 0.9, color=colour, **edge,
+                   marker="x" if verdict == "not assessed" else "o",
+                   label={"above": f"Above the {level}% interval", "below": f"Below the {level}% interval",
+                          "within": "Within the expected range", "not assessed": "Not assessed"}[verdict])
+    values = np.concatenate([data["expected_eur"].to_numpy(float), data["actual_eur"].to_numpy(float)])
+    low, high = np.nanmin(values), np.nanmax(values)
+    ax.plot([low, high], [low, high], color="#777777", linewidth=0.8)
+    for row in data[data["highlight"]].itertuples():
+        ax.annotate(row.name, (row.expected_eur, row.actual_eur), fontsize=7.5, xytext=(4, 0),
+                    textcoords="offset points", va="center", color=VERDICT_COLOURS[row.verdict])
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    _euro_axis(ax.xaxis, values)
+    _euro_axis(ax.yaxis, values)
+    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    return figures.finish(fig, ax, title=f"Actual cost against the need benchmark, {year}",
+                          xlabel="Need benchmark: expected EUR per inhabitant aged 0-17",
+                          ylabel="Actual EUR per inhabitant aged 0-17")
+
+
+def benchmark_ranking(data: pd.DataFrame, *, year: int, level: int) -> Figure:
+    """The municipalities furthest above and below their need benchmark, with the interval.
+
+    ``data`` (one row per municipality, in the order to show, top first): ``name, expected_eur,
+    actual_eur, lower, upper, verdict``.
+    """
+    fig, ax = figures.new_figure(figsize=(8.5, 0.32 * len(data) + 1.6))
+    y = np.arange(len(data))
+    ax.hlines(y, data["lower"], data["upper"], color="#bbbbbb", linewidth=5, label=f"{level}% interval")
+    ax.scatter(data["expected_eur"], y, marker="|", s=120, color="#555555", label="Need benchmark (expected)")
+    colours = [VERDICT_COLOURS[v] for v in data["verdict"]]
+    ax.scatter(data["actual_eur"], y, s=30, color=colours, zorder=3, label="Actual")
+    ax.set_yticks(y)
+    ax.set_yticklabels(data["name"], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    _euro_axis(ax.xaxis, np.concatenate([data["lower"].to_numpy(float), data["upper"].to_numpy(float),
+                                         data["actual_eur"].to_numpy(float)]))
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    return figures.finish(fig, ax, title=f"Furthest from the need benchmark, {year}",
+                          xlabel="EUR per inhabitant aged 0-17 (log scale)", ylabel="")

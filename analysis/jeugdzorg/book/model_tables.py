@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 from linearmodels.panel import compare
 
-from ..analysis.models import ModelFit, MundlakResult
+from ..analysis.models import HausmanResult, ModelFit, MundlakResult
 from .precision import fmt
 
 STAR_LEVELS: tuple[tuple[float, str], ...] = ((0.01, "***"), (0.05, "**"), (0.10, "*"))
@@ -117,3 +117,33 @@ def model_years_sentence(incomplete: Mapping[int, Sequence[str]], first: int, la
             f"criteria of {years} lack {_listed(missing)} for more than one municipality in ten. "
             "The descriptive chapters still show the newest costs; the parameter carry_drivers_forward "
             "makes the models carry the latest available drivers forward instead.")
+
+
+def hausman_sentence(test: HausmanResult) -> str:
+    """The classical Hausman test in one sentence, with its statistic, df and p-value."""
+    if not test.valid:
+        return f"The classical Hausman statistic is not valid here: {test.message}"
+    numbers = f"chi2={fmt(test.statistic, '.2f')}, df={test.df}, {_format_p(test.pvalue)}"
+    level = f"{100 * test.alpha:g}%"
+    verdict = "rejects" if test.rejects else "does not reject"
+    return f"The classical Hausman test {verdict} random effects at {level} ({numbers})."
+
+
+def control_rows(fits: Mapping[str, ModelFit], controls: Mapping[str, Sequence[str]],
+                 labels: Mapping[str, str]) -> pd.DataFrame:
+    """Rows "<label>: Yes/No" saying which model carries which kind of control.
+
+    ``labels`` maps a control column -- or a prefix ending in ``_`` (e.g. ``region_``) -- to the
+    row label; a model carries it when one of its coefficients is that column or starts with it.
+    """
+    rows = {}
+    for key, label in labels.items():
+        rows[label] = ["Yes" if any(p == key or (key.endswith("_") and str(p).startswith(key))
+                                    for p in fit.params.index if p in set(controls.get(name, ())))
+                       else "No" for name, fit in fits.items()]
+    return pd.DataFrame(rows, index=list(fits)).T
+
+
+def format_p(pvalue: float) -> str:
+    """A p-value as text: ``p<0.001`` or ``p=0.012``."""
+    return _format_p(pvalue)

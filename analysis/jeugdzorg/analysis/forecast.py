@@ -1,0 +1,402 @@
+"""Does the model predict?  Rolling-origin validation of the need benchmark and a next-year forecast.
+
+For every origin year *t* from the first sample year on, everything is fitted on the years up to
+*t* only and the year *t + 1* is predicted for every municipality in the sample that year.  Three
+predictors are compared:
+
+need benchmark
+    :class:`jeugdzorg.analysis.benchmark.NeedModel` fitted on the years up to *t*, applied to the
+    drivers of *t + 1*.  Need-based: it does not use the municipality's own cost.
+persistence
+    The municipality's own cost in *t*.
+next-year forecast
+    The need benchmark plus ``k`` times the municipality's deviation from it in *t*; ``k`` is
+    estimated in the years up to *t* by regressing each year's deviation on the deviation of the
+    year before (so it says how much of a deviation persists), and the interval comes from that
+    regression's errors, by size class, as the benchmark's does.  It needs two training years.
+
+Persistence gets an interval the same way, from the year-on-year changes in the training years.
+
+All three carry the national level forward in the same way: the level of *t* plus the mean yearly
+change of the levels up to *t* (no change when there is only one year).  A predictor's accuracy is
+reported twice: as it stands (``level="extrapolated"``, what a forecaster in year *t* would have
+got), and with its mean error of the year removed (``level="known"``: how well it puts
+municipalities relative to each other, which is what the benchmark is for -- a benchmark is always
+computed once the year's national level is known).
+
+Nothing of year *t + 1* or later enters the fit of origin *t*: not its costs, not its drivers, not
+the residence-rule hosts (found from the years up to *t* by the rule of
+:func:`jeugdzorg.analysis.validation.host_rule`, so not before the rule's first year is a training
+year).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import benchmark as B
+from . import estimation as E
+from . import panel as P
+from . import validation as V
+
+PREDICTORS = ("need", "persistence", "forecast")
+LABELS = {"need": "Need benchmark", "persistence": "Persistence (last year's cost)",
+          "forecast": "Next-year forecast (need + own history)"}
+
+
+def training_hosts(train: pd.DataFrame, outcome_eur: str = "cost_per_youth") -> tuple[int | None, tuple[str, ...]]:
+    """Residence-rule hosts found from ``train`` alone (the rule of the validation layer, applied to
+    the rule's year and the year before when both are training years)."""
+    year = V.RESIDENCE_RULE_YEAR
+    years = set(train.index.get_level_values("year"))
+    if not {year - 1, year} <= years:
+        return None, ()
+    wide = train[outcome_eur].unstack("year")[[year - 1, year]].dropna()
+    host = V.host_rule(pd.DataFrame({"before": wide[year - 1], "after": wide[year]}))
+    return year, tuple(sorted(host.index[host]))
+
+
+def with_host_controls(frame: pd.DataFrame, hosts: Sequence[str], rule_year: int | None) -> pd.DataFrame:
+    """``frame`` with the residence-rule indicators of :func:`jeugdzorg.analysis.estimation.add_controls`."""
+    out = frame.copy()
+    codes = out.index.get_level_values("gm_code")
+    out[E.HOST] = codes.isin(list(hosts)).astype(float)
+    years = out.index.get_level_values("year")
+    out[E.HOST_POST] = out[E.HOST] * ((years >= rule_year) if rule_year is not None else False)
+    return out
+
+
+@dataclass
+class OwnHistory:
+    """How much of a municipality's deviation from the need benchmark carries into the next year.
+
+    Attributes
+    ----------
+    k
+        OLS coefficient of a year's deviation on the same municipality's deviation the year before,
+        over every pair of consecutive training years (0: deviations do not persist, 1: fully).
+    last_deviation
+        Per municipality, its deviation in the last training year.
+    scale
+        :class:`~jeugdzorg.analysis.benchmark.ResidualScale` of the regression's errors by size class:
+        the forecast's interval.
+    persistence_scale
+        The same for the errors of persistence in the training years (a year's log cost minus the
+        year before's, net of the change in the national level): persistence's interval.
+    """
+
+    k: float
+    last_deviation: pd.Series
+    scale: B.ResidualScale
+    persistence_scale: B.ResidualScale
+
+
+def _pairs(wide: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Values of consecutive years stacked: (year before, year), both present."""
+    before, after = [], []
+    for year in wide.columns[1:]:
+        if year - 1 in wide.columns:
+            both = wide[[year - 1, year]].dropna()
+            before.append(both[year - 1].rename(year))
+            after.append(both[year].rename(year))
+    if not before:
+        return pd.Series(dtype=float), pd.Series(dtype=float)
+    stack = lambda parts: pd.concat({int(p.name): p for p in parts}, names=["year"]).swaplevel()  # noqa: E731
+    return stack(before), stack(after)
+
+
+def own_history(model: B.NeedModel, train: pd.DataFrame, outcome: str = B.OUTCOME) -> OwnHistory | None:
+    """Estimate :class:`OwnHistory` from the need model's training residuals (``None`` when no
+    municipality has two consecutive training years)."""
+    before, after = _pairs(model.residuals.unstack("year"))
+    if before.empty:
+        return None
+    k = float((before @ after) / (before @ before))
+    inhabitants = train["inhabitants"].reindex(after.index)
+    scale = B.ResidualScale.fit(after - k * before, B.size_class(inhabitants), parameters=1)
+    cost_before, cost_after = _pairs(train[outcome].unstack("year"))
+    change = cost_after - cost_before
+    level_change = pd.Series(model.levels.diff().to_numpy(), index=model.levels.index)
+    errors = change - level_change.reindex(change.index.get_level_values("year")).to_numpy()
+    persistence = B.ResidualScale.fit(errors, B.size_class(train["inhabitants"].reindex(change.index)))
+    last_year = int(model.levels.index.max())
+    trained = model.residuals.index.get_level_values("year")
+    last = model.residuals.xs(last_year, level="year") if last_year in trained else pd.Series(dtype=float)
+    return OwnHistory(k, last, scale, persistence)
+
+
+@dataclass
+class RollingOrigin:
+    """Predictions of every origin and their accuracy.
+
+    Attributes
+    ----------
+    predictions
+        One row per origin and municipality in the sample of the target year: ``origin``, ``year``
+        (target), ``gm_code``, ``size_class``, ``actual`` (log cost per young inhabitant) and, per
+        predictor of :data:`PREDICTORS`, the log prediction (``need``, ``persistence``, ``forecast``),
+        the expected euros (``<predictor>_eur``: smeared mean for need and forecast, last year's cost
+        carried forward for persistence) and the log interval bounds ``<predictor>_lower_90`` ...
+        ``<predictor>_upper_95`` (persistence's and the forecast's need two training years).  A
+        missing value: the predictor is not available (no cost of the municipality in *t*; a
+        forecast from a single training year).
+    models
+        Origin -> the need model fitted on the years up to it.
+    history
+        Origin -> the :class:`OwnHistory` of the forecast (``None`` with one training year).
+    """
+
+    predictions: pd.DataFrame
+    models: dict[int, B.NeedModel] = field(repr=False)
+    history: dict[int, OwnHistory | None] = field(repr=False)
+
+    @property
+    def origins(self) -> list[int]:
+        return sorted(self.models)
+
+    def _shifted(self, level: str) -> pd.DataFrame:
+        """Predictions with each predictor's mean log error of the year removed (``level="known"``)."""
+        data = self.predictions.copy()
+        if level == "extrapolated":
+            return data
+        if level != "known":
+            raise ValueError("level must be 'known' or 'extrapolated'")
+        for name in PREDICTORS:
+            shift = (data["actual"] - data[name]).groupby(data["year"]).transform("mean")
+            bounds = [c for c in data.columns if c.startswith((f"{name}_lower", f"{name}_upper"))]
+            columns = [name, *bounds]
+            for column in columns:
+                data[column] = data[column] + shift
+            data[f"{name}_eur"] = data[f"{name}_eur"] * np.exp(shift)
+        return data
+
+    def metrics(self, level: str = "known", common: bool = True) -> pd.DataFrame:
+        """Accuracy per predictor and target year, and over all target years (``year == "all"``).
+
+        Parameters
+        ----------
+        level
+            ``"known"`` (each predictor's mean error of the year removed) or ``"extrapolated"``.
+        common
+            Score every predictor on the same rows: those where all predictors are available (a
+            forecast needs two training years, persistence the municipality's cost of the year
+            before).  ``False`` scores each on all of its own rows.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by (``predictor``, ``year``): ``n``; ``r2`` (1 - SSE/SST of the logs, SST around
+            each year's mean); ``mae_eur`` (mean absolute error in euros per young inhabitant);
+            ``slope`` (calibration slope: OLS slope of actual on predicted euros, within years);
+            ``coverage_90``, ``coverage_95`` (% of municipalities inside the interval).
+        """
+        data = self._shifted(level)
+        if common:
+            data = data.dropna(subset=list(PREDICTORS))
+        rows = []
+        for name in PREDICTORS:
+            part = data.dropna(subset=[name])
+            for year, group in [*part.groupby("year"), ("all", part)]:
+                if group.empty:
+                    continue
+                rows.append({"predictor": name, "year": year, **_scores(group, name)})
+        out = pd.DataFrame(rows)
+        out["year"] = out["year"].astype(str)
+        return out.set_index(["predictor", "year"])
+
+
+def _scores(group: pd.DataFrame, name: str) -> dict[str, float]:
+    actual = group["actual"]
+    centred = actual - actual.groupby(group["year"]).transform("mean")
+    sse = float(((actual - group[name]) ** 2).sum())
+    sst = float((centred ** 2).sum())
+    a_eur = np.exp(actual)
+    p_eur = group[f"{name}_eur"]
+    # Calibration slope within years: both sides centred on their year means.
+    a_c = a_eur - a_eur.groupby(group["year"]).transform("mean")
+    p_c = p_eur - p_eur.groupby(group["year"]).transform("mean")
+    out = {"n": len(group), "r2": 1 - sse / sst if sst > 0 else float("nan"),
+           "mae_eur": float((a_eur - p_eur).abs().mean()),
+           "slope": float((a_c @ p_c) / (p_c @ p_c)) if float(p_c @ p_c) > 0 else float("nan")}
+    for pct in (90, 95):
+        low, high = f"{name}_lower_{pct}", f"{name}_upper_{pct}"
+        inside = (actual >= group[low]) & (actual <= group[high])
+        out[f"coverage_{pct}"] = 100 * float(inside[group[low].notna()].mean()) if group[low].notna().any() \
+            else float("nan")
+    return out
+
+
+def rolling_origin(sample: pd.DataFrame, drivers: Sequence[str], *, outcome: str = B.OUTCOME,
+                   origins: Sequence[int] | None = None, residence_rule: bool = True) -> RollingOrigin:
+    """Fit on the years up to each origin, predict the next year (see the module docstring).
+
+    Parameters
+    ----------
+    sample
+        The estimation sample (:func:`jeugdzorg.analysis.estimation.estimation_data`), indexed by
+        (``gm_code``, ``year``), with ``outcome`` (log cost per young inhabitant), its level
+        ``cost_per_youth``, the drivers and ``inhabitants``.
+    drivers
+        The need drivers.
+    origins
+        Origin years (default: every sample year but the last).
+    residence_rule
+        Control for the residence-rule hosts in the origins whose training years contain the rule.
+    """
+    drivers = list(drivers)
+    years = sample.index.get_level_values("year")
+    periods = sorted(int(y) for y in years.unique())
+    origins = list(origins) if origins is not None else periods[:-1]
+    frames, fitted, histories = [], {}, {}
+    for origin in origins:
+        target = origin + 1
+        if target not in periods:
+            continue
+        train = sample[years <= origin]
+        rule_year, hosts = training_hosts(train) if residence_rule else (None, ())
+        train = with_host_controls(train, hosts, rule_year)
+        model = B.fit_need_model(train, drivers, controls=[E.HOST, E.HOST_POST] if hosts else [],
+                                 outcome=outcome)
+        test = sample[years == target].droplevel("year")
+        classes = B.size_class(test["inhabitants"])
+        need = model.predict(test, target, classes)
+        drift = model.level(target) - model.level(origin)
+        out = pd.DataFrame({"origin": origin, "year": target, "size_class": classes,
+                            "actual": test[outcome]}, index=test.index)
+        out["need"] = need["centre"]
+        out["need_eur"] = need["expected_eur"]
+        for pct in (90, 95):
+            out[f"need_lower_{pct}"], out[f"need_upper_{pct}"] = need[f"log_lower_{pct}"], need[f"log_upper_{pct}"]
+        last = train[outcome].xs(origin, level="year").reindex(test.index)
+        out["persistence"] = last + drift
+        out["persistence_eur"] = np.exp(out["persistence"])
+        history = own_history(model, train, outcome)
+        bounds = [f"{name}_{side}_{pct}" for name in ("persistence", "forecast")
+                  for side in ("lower", "upper") for pct in (90, 95)]
+        if history is None:
+            for column in ("forecast", "forecast_eur", *bounds):
+                out[column] = np.nan
+        else:
+            # A municipality without a cost in the origin year has no deviation to carry: need only.
+            deviation = history.last_deviation.reindex(test.index).fillna(0.0)
+            centre = out["need"] + history.k * deviation
+            out["forecast"] = centre
+            out["forecast_eur"] = np.exp(centre) * history.scale.of(classes).map(history.scale.smearing)
+            for name, scale, middle in (("forecast", history.scale, centre),
+                                        ("persistence", history.persistence_scale, out["persistence"])):
+                for pct in (90, 95):
+                    low, high = scale.bounds(middle, classes, pct / 100)
+                    out[f"{name}_lower_{pct}"], out[f"{name}_upper_{pct}"] = low, high
+        frames.append(out.rename_axis("gm_code").reset_index())
+        fitted[origin], histories[origin] = model, history
+    if not frames:
+        raise ValueError("no origin with a following year in the sample")
+    return RollingOrigin(pd.concat(frames, ignore_index=True), fitted, histories)
+
+
+def validate(tables: dict[str, pd.DataFrame], spec: E.Specification = E.Specification()) -> RollingOrigin:
+    """Rolling-origin validation of the book's specification (need drivers of ``spec.driver_set``,
+    its years and boundaries; the outcome is log cost per young inhabitant)."""
+    from dataclasses import replace
+
+    spec = E.resolve(tables, replace(spec, outcome=B.OUTCOME, region_effects=False, weighted=False,
+                                     balanced=False, exclude=(), trim=0.0, exclude_hosts=False))
+    _, sample, _ = E.estimation_data(tables, spec)
+    return rolling_origin(sample, list(P.DRIVER_SETS[spec.driver_set]), residence_rule=spec.residence_rule)
+
+
+def best_forecast(validation: RollingOrigin, candidates: Sequence[str] = ("persistence", "forecast"),
+                  level: str = "known") -> str:
+    """The candidate for the next-year forecast that validates best: the lowest mean absolute error
+    in euros over all target years, on the rows every predictor covers."""
+    scores = validation.metrics(level).xs("all", level="year")["mae_eur"]
+    return str(scores.reindex(list(candidates)).idxmin())
+
+
+def objective_overlap(tables: dict[str, pd.DataFrame]) -> tuple[list[int], list[int]]:
+    """Payment years of the gemeentefonds' objective youth model in the snapshot, and those of them
+    with realised cost: a validation against the fund's model needs the second list non-empty."""
+    model = tables["objective_model"]
+    model_years = sorted(int(y) for y in model.loc[model["computed_eur"].notna(), "year"].unique())
+    costs = tables["costs"]
+    cost_years = set(int(y) for y in costs.loc[costs["realised_keur"].notna(), "year"].unique())
+    return model_years, [y for y in model_years if y in cost_years]
+
+
+@dataclass
+class NextYear:
+    """The next-year forecast of every municipality (a budgeting aid, not the need benchmark).
+
+    Attributes
+    ----------
+    year
+        The forecast year: the year after the last sample year.
+    predictor
+        The predictor used (:func:`best_forecast` of the rolling-origin validation): ``persistence``
+        or ``forecast``.
+    table
+        Indexed by GM code (municipalities in the sample of the last year): ``name``,
+        ``size_class``, ``last_eur`` (cost per young inhabitant in the last year), ``forecast_eur``
+        and ``lower_90``, ``upper_90``, ``lower_95``, ``upper_95`` (EUR per inhabitant aged 0-17,
+        nominal).  The national level is extrapolated by the mean yearly change of the sample years;
+        the interval does not include the uncertainty of that level, and the drivers are those of
+        the last year (the gemeentefonds edition of the forecast year may not be there yet).
+    validation
+        The rolling-origin validation the predictor was chosen on (its coverage is the interval's
+        track record).
+    """
+
+    year: int
+    predictor: str
+    table: pd.DataFrame
+    validation: RollingOrigin = field(repr=False)
+
+
+def next_year_forecast(tables: dict[str, pd.DataFrame], spec: E.Specification = E.Specification(), *,
+                       validation: RollingOrigin | None = None) -> NextYear:
+    """Forecast the cost per young inhabitant of the year after the sample for every municipality.
+
+    The predictor is the one that validates best out of sample (:func:`best_forecast`); it is
+    fitted on every sample year, as the validation fitted each origin on the years before it.
+    ``validation``: the rolling-origin validation of the same specification (:func:`validate`), if
+    already computed.
+    """
+    from dataclasses import replace
+
+    spec = E.resolve(tables, replace(spec, outcome=B.OUTCOME, region_effects=False, weighted=False,
+                                     balanced=False, exclude=(), trim=0.0, exclude_hosts=False))
+    _, sample, _ = E.estimation_data(tables, spec)
+    drivers = list(P.DRIVER_SETS[spec.driver_set])
+    if validation is None:
+        validation = rolling_origin(sample, drivers, residence_rule=spec.residence_rule)
+    predictor = best_forecast(validation)
+    years = sample.index.get_level_values("year")
+    last = int(years.max())
+    rule_year, hosts = training_hosts(sample) if spec.residence_rule else (None, ())
+    train = with_host_controls(sample, hosts, rule_year)
+    model = B.fit_need_model(train, drivers, controls=[E.HOST, E.HOST_POST] if hosts else [])
+    history = own_history(model, train)
+    if history is None:
+        raise ValueError("a next-year forecast needs two consecutive sample years")
+    rows = sample[years == last].droplevel("year")
+    classes = B.size_class(rows["inhabitants"])
+    drift = model.level(last + 1) - model.level(last)
+    if predictor == "persistence":
+        centre, scale = rows[B.OUTCOME] + drift, history.persistence_scale
+        expected = np.exp(centre) * scale.of(classes).map(scale.smearing)
+    else:
+        need = model.predict(rows, last + 1, classes)["centre"]
+        centre = need + history.k * history.last_deviation.reindex(rows.index).fillna(0.0)
+        scale = history.scale
+        expected = np.exp(centre) * scale.of(classes).map(scale.smearing)
+    table = pd.DataFrame({"name": rows["name"] if "name" in rows.columns else None, "size_class": classes,
+                          "last_eur": np.exp(rows[B.OUTCOME]), "forecast_eur": expected})
+    for pct in (90, 95):
+        low, high = scale.bounds(centre, classes, pct / 100)
+        table[f"lower_{pct}"], table[f"upper_{pct}"] = np.exp(low), np.exp(high)
+    table.index.name = "gm_code"
+    return NextYear(last + 1, predictor, table, validation)
