@@ -16,6 +16,8 @@ from pathlib import Path
 #: Summary pages that paste numbers from the chapters.
 SUMMARY_PAGES = ("conclusions.md", "samenvatting.md")
 NOT_IN_BUILD = {"en": "not in this build", "nl": "niet in deze uitgave"}
+#: How the Dutch summary names a chapter that may be left out (its file name is English).
+DUTCH_CHAPTER_NAMES = {"budget": "begroting", "care_mix": "zorgvormen", "validation": "validatie"}
 
 
 def _pastes_from(block: str, names: list[str]) -> bool:
@@ -56,7 +58,8 @@ def unlink_references(text: str, names: list[str], language: str = "en") -> str:
     for name in names:
         text = re.sub(r"\{doc\}`%s`" % re.escape(name), f"the {name.replace('_', ' ')} chapter "
                       f"({NOT_IN_BUILD[language]})" if language == "en" else
-                      f"het hoofdstuk {name.replace('_', ' ')} ({NOT_IN_BUILD[language]})", text)
+                      f"het hoofdstuk {DUTCH_CHAPTER_NAMES.get(name, name.replace('_', ' '))} "
+                      f"({NOT_IN_BUILD[language]})", text)
     return text
 
 
