@@ -6,14 +6,16 @@
 
 Only the standard library is used here: this script creates the pinned environment in ``.venv``
 (from ``requirements.txt`` constrained by ``requirements-lock.txt``), installs the project's package
-into it, and hands over to ``jeugdzorg.cli`` inside that environment.  Run
-``python3 make.py --help`` for every command and option.
+into it, installs the Debian packages a command needs beyond Python when they are missing (the PDF
+edition needs xelatex, the browser test Debian's chromium), and hands over to ``jeugdzorg.cli``
+inside that environment.  Run ``python3 make.py --help`` for every command and option.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -23,6 +25,19 @@ ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("JZ_VENV", ROOT / ".venv"))
 STAMP = VENV / "jeugdzorg-environment.sha256"
 ENV_FILES = ("requirements.txt", "requirements-lock.txt", "pyproject.toml")
+
+
+#: Debian packages of the PDF edition: xelatex, the LaTeX packages Sphinx's writer uses, latexmk, make
+#: (Jupyter Book runs Sphinx's LaTeX Makefile) and the FreeFont family Sphinx sets for xelatex
+#: (jeugdzorg.book.pdf.DEBIAN_PACKAGES is the same list).
+PDF_PACKAGES = ("texlive-xetex", "texlive-latex-recommended", "texlive-latex-extra",
+                "texlive-fonts-recommended", "latexmk", "make", "fonts-freefont-otf")
+#: Debian packages each command needs beyond Python, installed with apt-get when missing.  The test
+#: command builds the PDF (and reads it back with pdftotext) and drives Debian's chromium headless.
+DEBIAN_PACKAGES: dict[str, tuple[str, ...]] = {
+    "pdf": PDF_PACKAGES,
+    "test": (*PDF_PACKAGES, "poppler-utils", "chromium", "chromium-driver"),
+}
 
 
 def venv_python() -> Path:
@@ -62,6 +77,51 @@ def ensure_environment() -> None:
     print("==> Environment ready", flush=True)
 
 
+def missing_debian_packages(packages: tuple[str, ...]) -> list[str]:
+    """The ``packages`` dpkg does not list as installed (all of them if dpkg-query fails)."""
+    missing = []
+    for package in packages:
+        status = subprocess.run(["dpkg-query", "-W", "-f=${Status}", package],
+                                capture_output=True, text=True).stdout
+        if "install ok installed" not in status:
+            missing.append(package)
+    return missing
+
+
+def ensure_debian_packages(command: str) -> None:
+    """Install the Debian packages ``command`` needs, as root with apt-get, when any is missing.
+
+    Not root, or not Debian: stop with the exact command to run (nothing is downloaded from
+    anywhere but the system's own package repositories).
+    """
+    needed = DEBIAN_PACKAGES.get(command, ())
+    if not needed:
+        return
+    if shutil.which("dpkg-query") is None:
+        print(f"note: not a Debian system; `make.py {command}` needs the equivalents of the Debian "
+              f"packages {' '.join(needed)}", flush=True)
+        return
+    missing = missing_debian_packages(needed)
+    if not missing:
+        return
+    install = ["apt-get", "install", "-y", "--no-install-recommends", *missing]
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        sys.exit(f"error: `python3 make.py {command}` needs the Debian packages {' '.join(missing)}.\n"
+                 f"Install them as root:\n  apt-get update && {' '.join(install)}")
+    print(f"==> Installing the Debian packages `make.py {command}` needs: {' '.join(missing)}\n"
+          "    (first run only; TeX Live and chromium take a few minutes)", flush=True)
+    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for step in (["apt-get", "update"], install):
+        print("$", " ".join(step), flush=True)
+        subprocess.run(step, check=True, env=environment)
+    print("==> Debian packages ready", flush=True)
+
+
+def command_name(argv: list[str]) -> str | None:
+    """The command of a ``make.py`` command line (its first word that is not an option)."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
+
+
 def inside_venv() -> bool:
     return Path(sys.prefix).resolve() == VENV.resolve()
 
@@ -71,6 +131,8 @@ def main() -> None:
         ensure_environment()
         py = str(venv_python())
         os.execv(py, [py, str(ROOT / "make.py"), *sys.argv[1:]])
+    # Inside the environment (also when started as .venv/bin/python make.py ...).
+    ensure_debian_packages(command_name(sys.argv[1:]) or "")
     from jeugdzorg.cli import main as cli_main
 
     sys.exit(cli_main(sys.argv[1:]))

@@ -8,6 +8,8 @@ touched) and prints the median wall time of ``--runs`` repetitions of:
   and only the environment and ``data/`` stay,
 * a no-op rebuild, a one-chapter edit (one template changed), a Markdown-only edit,
 * the nbval run over the executed notebooks,
+* the PDF edition of the chapters (``make.py pdf``, xelatex) and the browser test (strict HTML build,
+  then every chapter and a sample of profiles in headless chromium),
 * Jupyter Book's own execution path (``execute_notebooks: force``) on the same table of contents:
   every chapter as an unexecuted notebook with its parameters filled in (the municipality pages are
   Markdown, the same in both),
@@ -322,6 +324,11 @@ def run(runs: int = 3, with_tests: bool = False) -> dict[str, float]:
         results["nbval run"] = _median(runs, lambda: None, lambda: _run(
             [sys.executable, "-m", "pytest", "book", "--nbval", "--nbval-current-env", "-q",
              "-p", "no:cacheprovider"], project))
+        results["PDF edition (make.py pdf)"] = _median(runs, lambda: None, lambda: _run(
+            [sys.executable, "-m", "jeugdzorg.cli", "pdf"], project))
+        results["browser test (with its strict HTML build)"] = _median(runs, lambda: None, lambda: _run(
+            [sys.executable, "-m", "pytest", "tests/book/test_browser.py", "-q", "-p", "no:cacheprovider"],
+            project))
         results["Jupyter Book execute_notebooks: force"] = _median(
             runs, lambda: None, lambda: _jupyter_book_force(project, Path(scratch)))
         _pages(project, runs, results)

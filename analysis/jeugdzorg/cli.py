@@ -7,6 +7,8 @@ import   only (re)build the data snapshot from the raw directory
 fetch    download the CBS tables from the CBS open-data API into the raw directory, then import
 profile  refresh the municipality pages if stale and say where one municipality's page is
 html     only build the HTML from the executed notebooks in book/
+pdf      build the PDF edition of the chapters into _build/pdf/ (xelatex)
+linkcheck  check every external link of the book (Sphinx linkcheck; needs the network)
 test     run every test: unit tests, nbval over book/, and a strict book build
 benchmark  time clean, no-op and partial builds and the model layer (in a scratch copy)
 lock     rewrite requirements-lock.txt from the current environment
@@ -71,8 +73,17 @@ def cmd_book(args: argparse.Namespace) -> int:
     overrides = parse_overrides(args.param)
     _log("==> Executing notebooks (changed ones only; --force for all) and building the book")
     index = build_book(overrides, only=args.only, force=args.force, jobs=args.jobs)
+    _write_citation()
     _log(f"==> Done. Open {index}")
     return 0
+
+
+def _write_citation() -> None:
+    """Keep CITATION.cff in step with the edition (the data snapshot and _config.yml)."""
+    from .book.edition import CITATION_FILE, write_citation_file
+
+    if write_citation_file():
+        _log(f"==> {CITATION_FILE} updated to the edition of the data snapshot")
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
@@ -149,6 +160,41 @@ def cmd_html(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pdf(args: argparse.Namespace) -> int:
+    from .book.pdf import build_pdf
+
+    _log("==> Building the PDF edition of the chapters from book/ (run `make.py book` first after an edit)")
+    try:
+        path = build_pdf()
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    _log(f"==> Done. Open {path}")
+    return 0
+
+
+def cmd_linkcheck(args: argparse.Namespace) -> int:
+    import shutil
+    import tempfile
+
+    from .paths import BUILD_DIR
+
+    executable = Path(sys.executable).parent / "jupyter-book"
+    report = BUILD_DIR / "linkcheck"
+    _log(f"==> Checking the external links of the book (report in {report.relative_to(PROJECT_ROOT)}/output.txt)")
+    # Sphinx's own files go to a scratch directory, so the built HTML in _build/ is left alone.
+    with tempfile.TemporaryDirectory(prefix=".tmp-linkcheck-", dir=PROJECT_ROOT) as scratch:
+        command = [str(executable), "build", str(PROJECT_ROOT), "--builder", "linkcheck", "--path-output", scratch]
+        returncode = subprocess.run(command, cwd=PROJECT_ROOT).returncode
+        found = next(Path(scratch).rglob("output.txt"), None)
+        if found is not None:
+            report.mkdir(parents=True, exist_ok=True)
+            for name in ("output.txt", "output.json"):
+                if (found.parent / name).is_file():
+                    shutil.copy2(found.parent / name, report / name)
+    return returncode
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     command = [sys.executable, "-m", "pytest", "tests", "book", "--nbval", "--nbval-current-env",
                "-p", "no:cacheprovider", *args.pytest_args]
@@ -219,6 +265,13 @@ def build_parser() -> argparse.ArgumentParser:
     html = sub.add_parser("html", help="build the HTML from the executed notebooks only")
     html.add_argument("--strict", action="store_true", help="treat Sphinx warnings as errors")
     html.set_defaults(func=cmd_html)
+
+    pdf = sub.add_parser("pdf", help="build the PDF edition of the chapters into _build/pdf/ (xelatex; "
+                                     "installs the Debian TeX packages when missing)")
+    pdf.set_defaults(func=cmd_pdf)
+
+    linkcheck = sub.add_parser("linkcheck", help="check every external link of the book (needs the network)")
+    linkcheck.set_defaults(func=cmd_linkcheck)
 
     test = sub.add_parser("test", help="run every test (what CI runs)")
     test.add_argument("pytest_args", nargs="*", metavar="PYTEST_ARG",

@@ -11,10 +11,9 @@ from jeugdzorg.book import runner
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    target = tmp_path_factory.mktemp("book") / "_build"
-    index = runner.build_html(strict=True, target=target, progress=lambda _: None)
-    return target / "html", index
+def built(built_html):
+    """The strict build of the whole test run (tests/conftest.py) and its index page."""
+    return built_html, built_html / "index.html"
 
 
 def test_strict_build_opens_with_the_introduction(built):
@@ -36,6 +35,21 @@ def test_data_chapter_has_numbered_figures_and_tables_with_glued_numbers(built):
     assert "Bron: CBS" in page
     # No unresolved glue role or reference left in the text.
     assert "{glue" not in page and "??" not in page
+
+
+def test_every_figure_image_has_alt_text_that_describes_it(built):
+    """A screen reader must not read out a file hash: alt text comes from the figure's caption."""
+    html, _ = built
+    pages = sorted(html.rglob("*.html"))
+    images = 0
+    for page in pages:
+        for tag in re.findall(r"<img [^>]*>", page.read_text(encoding="utf-8")):
+            if "_images/" not in tag:
+                continue  # logos and icons of the theme
+            images += 1
+            alt = re.search(r'alt="([^"]*)"', tag)
+            assert alt and len(alt[1]) > 20 and "_images/" not in alt[1] and not alt[1].endswith(".png"), (page, tag)
+    assert images > 20
 
 
 def test_reproducibility_page_renders_the_manifest(built):

@@ -72,18 +72,34 @@ def test_every_figure_and_table_is_glued_with_a_caption(name):
         assert key in glued_values(_load(BOOK_DIR / other)), f"{other}::{key} is not glued"
 
 
-def test_nbval_fails_when_a_committed_number_is_edited(tmp_path):
-    """The test of the test setup: tamper with one glued number and nbval must notice."""
+def _bump_first_number(text: str) -> str:
+    """``text`` with the first number after a comma (a CSV value, not a header) changed in its last digit."""
+    match = re.search(r"(?<=,)-?\d+(?:\.\d+)?", text)
+    assert match, "no number to tamper with"
+    digits = match.group(0)
+    changed = digits[:-1] + str((int(digits[-1]) + 1) % 10)
+    return text[:match.start()] + changed + text[match.end():]
+
+
+@pytest.mark.parametrize("name, edit", [
+    # A glued number in the text.
+    ("n_realised_last", lambda text: str(int(text) + 1)),
+    # A value the figure plots (its rounded data, glued beside it as CSV): nbval skips images, not this.
+    ("fig_cost_per_youth_data", _bump_first_number),
+])
+def test_nbval_fails_when_a_committed_number_is_edited(tmp_path, name, edit):
+    """The test of the test setup: tamper with one stored number and nbval must notice."""
     notebook = _load(BOOK_DIR / "data_coverage.ipynb")
     tampered = False
     for cell in notebook["cells"]:
         for output in cell.get("outputs", []):
             record = output.get("metadata", {}).get("scrapbook", {})
-            if record.get("name") == "n_realised_last":
+            if record.get("name") == name:
                 key = record["mime_prefix"] + "text/plain"
-                output["data"][key] = str(int(output["data"][key]) + 1)
-                tampered = True
-    assert tampered, "the glued number to tamper with was not found"
+                before = output["data"][key]
+                output["data"][key] = edit(before)
+                tampered = output["data"][key] != before
+    assert tampered, f"the glued value {name} to tamper with was not found"
     target = tmp_path / "data_coverage.ipynb"
     target.write_text(json.dumps(notebook), encoding="utf-8")
     result = subprocess.run(
@@ -173,3 +189,24 @@ def test_fingerprints_follow_the_imports_of_each_notebook():
 
 def test_fingerprint_of_a_notebook_is_stable():
     assert _fingerprints() == _fingerprints()
+
+
+#: A number with more than this many digits after the point has not been through the precision module.
+MAX_DECIMALS = 10
+UNROUNDED = re.compile(r"(?<![\w.])-?\d+\.\d{%d,}(?![\w])" % (MAX_DECIMALS + 1))
+
+
+def test_no_stored_output_carries_an_unrounded_number():
+    """Machine noise lives in the 14th-16th digit: a stored number with that many decimals would make
+    nbval fail on another CPU.  Every text output of every executed notebook is scanned (images and
+    the notebook's own metadata are not outputs a reader or nbval compares)."""
+    offenders = []
+    for path in sorted(BOOK_DIR.rglob("*.ipynb")):
+        for cell in _load(path)["cells"]:
+            for output in cell.get("outputs", []):
+                texts = [output.get("text", "")] + [v for k, v in output.get("data", {}).items()
+                                                    if isinstance(v, str) and not k.startswith("image/")]
+                for text in texts:
+                    text = "".join(text) if isinstance(text, list) else text
+                    offenders += [(path.name, m.group(0)) for m in UNROUNDED.finditer(text)]
+    assert not offenders, offenders[:10]

@@ -148,3 +148,16 @@ def test_not_a_feature_collection(tmp_path):
     with pytest.raises(InputDataError, match="not valid JSON") as caught:
         geo.simplify_boundaries(path, "geo/broken.geojson")
     assert caught.value.file == "geo/broken.geojson"
+
+
+def test_every_municipality_of_the_register_needs_a_feature(tmp_path, tables):
+    """A feature lost from the file would drop a municipality from every map without a word."""
+    register = tables["register"][tables["register"]["year"] == 2025]
+
+    def lose(features):
+        features[:] = [f for f in features if f["properties"]["statcode"] != "GM0193"]
+
+    with pytest.raises(InputDataError, match=r"1 municipality of the register of 2025 has no feature: GM0193") \
+            as caught:
+        geo.simplify_boundaries(_edited(tmp_path, lose), "geo/gemeente_2025.geojson", register=register)
+    assert (caught.value.file, caught.value.column) == ("geo/gemeente_2025.geojson", "statcode")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from jeugdzorg.data.mergers import SUM, Rule, harmonise, successor_shares
+from jeugdzorg.data.mergers import SUM, Rule, check_register_changes, harmonise, successor_shares
+from jeugdzorg.errors import InputDataError
 
 
 @pytest.fixture(scope="module")
@@ -100,3 +101,39 @@ def test_boundary_year_before_a_reorganisation_in_the_data_is_refused(tables, me
     codes_2018 = set(register.loc[register.year == 2018, "gm_code"])
     with pytest.raises(ValueError, match="cannot be expressed in the boundaries of 2018"):
         harmonise(costs, {"realised_keur": SUM}, mergers, codes_2018, 2018)
+
+
+# ------------------------------------------------------------------------------------------------
+# registers against the reorganisations
+
+REGISTERS = {2024: "cbs/85755NED.csv", 2025: "cbs/86059NED.csv"}
+
+
+def _registers(tables, change) -> pd.DataFrame:
+    register = tables["register"][tables["register"]["year"].isin(REGISTERS)]
+    later = register["year"] == 2025
+    return pd.concat([register[~later], change(register[later])], ignore_index=True)
+
+
+def test_the_registers_follow_from_the_reorganisations(tables, mergers):
+    check_register_changes(tables["register"], mergers, {y: f"register {y}" for y in range(2015, 2026)},
+                           "mergers.csv")
+
+
+def test_a_municipality_lost_from_a_register_blames_that_register(tables, mergers):
+    register = _registers(tables, lambda r: r[r["gm_code"] != "GM0193"])
+    with pytest.raises(InputDataError, match=r"GM0193 \(Zwolle\) of the 2024 register.*cut short") as err:
+        check_register_changes(register, mergers, REGISTERS, "mergers.csv")
+    assert err.value.file == "cbs/86059NED.csv"
+
+
+def test_a_municipality_no_reorganisation_creates_blames_that_register(tables, mergers):
+    register = _registers(tables, lambda r: r.replace({"gm_code": {"GM0193": "GM0194"}}))
+    with pytest.raises(InputDataError, match="GM0193") as err:  # the old code is lost first
+        check_register_changes(register, mergers, REGISTERS, "mergers.csv")
+    assert err.value.file == "cbs/86059NED.csv"
+    extra = _registers(tables, lambda r: pd.concat([r, r[r["gm_code"] == "GM0193"].assign(gm_code="GM0194")]))
+    with pytest.raises(InputDataError, match=r"GM0194 \(Zwolle\) is new in the 2025 register.*no reorganisation") \
+            as err:
+        check_register_changes(extra, mergers, REGISTERS, "mergers.csv")
+    assert err.value.file == "cbs/86059NED.csv"

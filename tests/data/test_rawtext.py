@@ -87,6 +87,18 @@ def test_truncated_file_is_reported_with_its_last_row(tmp_path):
     assert err.value.row == 3
 
 
+@pytest.mark.parametrize("rows", [
+    3,        # the quote swallows the rest of the file: the csv module gives up at its end
+    20_000,   # ... or far later, where the swallowed field passes the csv module's field-size limit
+])
+def test_unbalanced_quote_is_reported_where_it_opens(tmp_path, rows):
+    lines = [f"{n};Aalsmeer;2019;{n}\n" for n in range(rows)]
+    lines[1] = lines[1].replace(";Aalsmeer", ';"Aalsmeer')  # line 3 of the file
+    with pytest.raises(InputDataError, match="unbalanced quote") as err:
+        read(write(tmp_path, HEADER + "".join(lines)))
+    assert err.value.row == 3
+
+
 def test_missing_column_is_named_with_the_unexpected_ones(tmp_path):
     path = write(tmp_path, "ID;Regio;Perioden;RealisedCost\n0;Aalsmeer;2019;1\n")
     with pytest.raises(InputDataError) as err:

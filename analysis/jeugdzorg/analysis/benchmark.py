@@ -359,36 +359,9 @@ class NeedBenchmark:
 
 
 def flags_in_boundaries(tables: dict[str, pd.DataFrame], boundary_year: int) -> pd.DataFrame:
-    """:func:`jeugdzorg.analysis.validation.municipality_flags` in the municipalities of ``boundary_year``.
-
-    The validation compares the latest municipal accounts, which cannot be expressed in boundaries
-    that precede a later merger.  For such a boundary year the flags are found in the boundaries of
-    the latest register, and a flag of a merged municipality is given to each of its parts that
-    existed in ``boundary_year`` (whole mergers; the parts are the boundary year's municipalities
-    whose successors it is).
-    """
-    latest = P.default_boundary_year(tables)
-    mergers = tables["mergers"]
-    later = mergers[(mergers["kind"] == "merger")
-                    & (pd.to_datetime(mergers["date"]) > pd.Timestamp(boundary_year, 1, 1))]
-    if boundary_year >= latest or later.empty:
-        return V.municipality_flags(tables, boundary_year)
-    flags = V.municipality_flags(tables, latest)
-    successor = dict(zip(later["old_code"], later["new_code"]))
-    register = tables["register"]
-    codes = register.loc[register["year"] == boundary_year, ["gm_code", "name"]]
-    final = {}
-    for code in codes["gm_code"]:
-        target = code
-        for _ in range(len(successor) + 1):
-            if target not in successor:
-                break
-            target = successor[target]
-        final[code] = target
-    parts = pd.DataFrame({"gm_code": list(final), "latest_code": list(final.values())})
-    out = flags.rename(columns={"gm_code": "latest_code"}).merge(parts, on="latest_code", how="inner")
-    out["name"] = out["gm_code"].map(codes.set_index("gm_code")["name"])
-    return out[flags.columns].sort_values(["gm_code", "flag"], ignore_index=True)
+    """:func:`jeugdzorg.analysis.validation.municipality_flags` in the municipalities of ``boundary_year``
+    (kept as the name this module's callers use)."""
+    return V.municipality_flags(tables, boundary_year)
 
 
 def _reasons(flags: pd.DataFrame) -> dict[str, str]:

@@ -175,7 +175,11 @@ def accounts_check(tables: dict[str, pd.DataFrame], boundary_year: int | None = 
     costs, _ = without_reported_zeros(tables["costs"])
     cbs_years = sorted(int(y) for y in costs.loc[costs["realised_keur"].notna(), "year"].unique())
     cbs_year = nearest_year(accounts_year, cbs_years)
+    # The accounts of a year cannot be expressed in the boundaries of an earlier year (a later merger
+    # cannot be undone): for an earlier boundary year the comparison uses the latest boundaries.
     boundary = boundary_year or P.default_boundary_year(tables)
+    if boundary < accounts_year:
+        boundary = P.default_boundary_year(tables)
 
     years = sorted({cbs_year, cbs_year - 1} & set(cbs_years))
     panel = P.build_panel(tables, boundary_year=boundary, first_year=years[0], last_year=cbs_year)
@@ -381,6 +385,37 @@ def care_mix_flags(care: pd.DataFrame) -> pd.DataFrame:
 def municipality_flags(tables: dict[str, pd.DataFrame], boundary_year: int | None = None) -> pd.DataFrame:
     """Every validation flag, one row per municipality (boundaries of ``boundary_year``) and flag.
 
+    The rules run in the boundaries of the latest register (the latest accounts cannot be expressed in
+    boundaries that precede a later merger).  For an earlier ``boundary_year``, a flag of a merged
+    municipality is given to each of its parts that existed then.  See :func:`_flags_latest` for
+    the columns.
+    """
+    latest = P.default_boundary_year(tables)
+    flags = _flags_latest(tables, latest)
+    if boundary_year is None or boundary_year >= latest:
+        return flags
+    mergers = tables["mergers"]
+    later = mergers[(mergers["kind"] == "merger") & (pd.to_datetime(mergers["date"]) > pd.Timestamp(boundary_year, 1, 1))]
+    successor = dict(zip(later["old_code"], later["new_code"]))
+    register = tables["register"]
+    codes = register.loc[register["year"] == boundary_year, ["gm_code", "name"]].set_index("gm_code")["name"]
+    final = {}
+    for code in codes.index:
+        target = code
+        for _ in range(len(successor) + 1):
+            if target not in successor:
+                break
+            target = successor[target]
+        final[code] = target
+    parts = pd.DataFrame({"gm_code": list(final), "latest_code": list(final.values())})
+    out = flags.rename(columns={"gm_code": "latest_code"}).merge(parts, on="latest_code", how="inner")
+    out["name"] = out["gm_code"].map(codes)
+    return out[flags.columns].sort_values(["gm_code", "flag"], ignore_index=True)
+
+
+def _flags_latest(tables: dict[str, pd.DataFrame], boundary_year: int) -> pd.DataFrame:
+    """The validation flags in the boundaries of ``boundary_year`` (the latest register year).
+
     The care-mix rules read the Iv3 accounts as published (their own year's municipalities); a flag
     of a municipality that merged later is carried to its successor.
 
@@ -415,7 +450,7 @@ def municipality_flags(tables: dict[str, pd.DataFrame], boundary_year: int | Non
             rows.append({"gm_code": code, "name": row["name"], "flag": "residence_rule_host", "year": rule.year,
                          "value": row["change"], "reference": float(rule.table["change"].median())})
     out = pd.DataFrame(rows, columns=["gm_code", "name", "flag", "year", "value", "reference"])
-    out["gm_code"] = _successors(out["gm_code"], tables, boundary_year or P.default_boundary_year(tables))
+    out["gm_code"] = _successors(out["gm_code"], tables, boundary_year)
     register = tables["register"]
     latest = register[register["year"] == register["year"].max()].set_index("gm_code")["name"]
     every = register.drop_duplicates("gm_code", keep="last").set_index("gm_code")["name"]

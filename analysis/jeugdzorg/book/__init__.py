@@ -9,5 +9,10 @@
                  Markdown, CSV and SVG in one pass (``svg``: their small charts; ``aliases``: other names)
 ``provenance``   the reproducibility page: manifest, variables, data dictionary, environment
 ``runner``       papermill execution of the MyST templates and the Jupyter Book build
-``sphinx_language`` Sphinx extension: Dutch number notation on the Dutch pages
+``edition``      the citable edition (version and date from the data manifest), CITATION.cff, the snapshot zip
+``pdf``          the PDF edition of the chapters (Jupyter Book's LaTeX builder, xelatex)
+``sphinx_language`` Sphinx extension: Dutch number notation and ``lang="nl"`` on the Dutch pages
+``sphinx_publish``  Sphinx extension: CSV under every figure and table, the snapshot zip, the citation,
+                    the static (PDF) fallbacks
+``sphinx_bibliography`` Sphinx extension: author-year labels, sorted, with URLs and DOIs
 """

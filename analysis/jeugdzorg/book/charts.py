@@ -254,9 +254,6 @@ def accounts_scatter(data: pd.DataFrame, *, cbs_year: int, accounts_year: int, l
                color=PALETTE[0], edgecolor="none", label="Within the national spread")
     ax.scatter(shown.loc[flagged, "cbs_per_youth"], shown.loc[flagged, "accounts_per_youth"], s=28,
                color=PALETTE[1], marker="D", label="Flagged: booked elsewhere")
-    for row in shown[flagged].itertuples():
-        ax.annotate(row.name, (row.cbs_per_youth, row.accounts_per_youth), fontsize=7.5, xytext=(4, 2),
-                    textcoords="offset points")
     ax.set_xscale("log")
     ax.set_yscale("log")
     span = np.array([shown["cbs_per_youth"].min() / 1.5, shown["cbs_per_youth"].max() * 1.5])
@@ -264,6 +261,9 @@ def accounts_scatter(data: pd.DataFrame, *, cbs_year: int, accounts_year: int, l
         ax.plot(span, span * factor, color="#777777", linewidth=0.8, linestyle=style)
     ax.plot(span, span, color="#777777", linewidth=0.8, label="Accounts = CBS")
     ax.legend(frameon=False, loc="upper left", fontsize=8.5)
+    named = shown[flagged]
+    figures.label_points(ax, named["cbs_per_youth"].to_numpy(), named["accounts_per_youth"].to_numpy(),
+                         named["name"].to_list())
     return figures.finish(fig, ax, title="Youth-care cost: CBS table against the municipal accounts",
                           xlabel=f"CBS 83454NED {cbs_year}, EUR per inhabitant 0-17 (log scale)",
                           ylabel=f"Iv3 accounts {accounts_year}, EUR per inhabitant 0-17 (log scale)",
@@ -282,10 +282,10 @@ def residence_rule_change(data: pd.DataFrame, *, year: int, threshold: float) ->
                edgecolor="none", label="Other municipalities")
     ax.scatter(data.loc[host, "before"], data.loc[host, "change_pct"], s=28, marker="D", color=PALETTE[1],
                label="Host of residential care (rule)")
-    for row in data[host].itertuples():
-        ax.annotate(row.name, (row.before, row.change_pct), fontsize=7.5, xytext=(4, 2), textcoords="offset points")
     ax.axhline(0, color="#777777", linewidth=0.8)
     ax.legend(frameon=False, loc="lower right", fontsize=8.5)
+    named = data[host]
+    figures.label_points(ax, named["before"].to_numpy(), named["change_pct"].to_numpy(), named["name"].to_list())
     return figures.finish(fig, ax, title=f"Change in cost per young inhabitant, {year - 1} to {year}",
                           xlabel=f"Cost per inhabitant 0-17 in {year - 1}, EUR (nominal)",
                           ylabel=f"Change {year - 1}-{year}, % (nominal)",

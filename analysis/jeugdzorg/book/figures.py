@@ -50,3 +50,29 @@ def finish_grid(fig: Figure, *, title: str, source: str = CBS_SOURCE) -> Figure:
     fig.tight_layout(rect=(0, 0.03, 1, 0.97))
     plt.close(fig)
     return fig
+
+
+def label_points(ax: Axes, xs, ys, labels, *, fontsize: float = 7.5) -> None:
+    """Name a few points without the names overlapping: each label starts just right of its point
+    and moves up, one line at a time, until it clears the labels already placed.
+
+    Call it after the axes' scales and limits are final (positions are computed on the display).
+    """
+    fig = ax.figure
+    fig.canvas.draw()  # fixes the transform of the final layout
+    points_per_pixel = 72.0 / fig.dpi
+    line = fontsize * 1.25 / points_per_pixel       # one text line, pixels
+    char = fontsize * 0.6 / points_per_pixel        # an average character, pixels
+    placed: list[tuple[float, float, float, float]] = []
+    order = sorted(range(len(labels)), key=lambda i: ax.transData.transform((xs[i], ys[i]))[1])
+    for i in order:
+        x, y = ax.transData.transform((xs[i], ys[i]))
+        left, width = x + 4, char * len(str(labels[i]))
+        bottom = y - line / 2
+        while any(left < r and left + width > l and bottom < t and bottom + line > b for l, r, b, t in placed):
+            bottom += line
+        placed.append((left, left + width, bottom, bottom + line))
+        offset = ((left - x) * points_per_pixel, (bottom + line / 2 - y) * points_per_pixel)
+        ax.annotate(str(labels[i]), (xs[i], ys[i]), xytext=offset, textcoords="offset points", fontsize=fontsize,
+                    va="center", arrowprops=dict(arrowstyle="-", color="#999999", linewidth=0.5)
+                    if abs(offset[1]) > fontsize else None)

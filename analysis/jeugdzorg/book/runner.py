@@ -42,6 +42,7 @@ import yaml
 from ..atomic import recover_interrupted_swap, remove_stale, swap_directories, swap_directory
 from ..fingerprint import code_closure, digest, files_digest
 from ..data.snapshot import missing_parts
+from .leave_out import leave_out_chapters, unlink_in_notebooks
 from ..paths import BOOK_DIR, BUILD_DIR, PARAMS_FILE, PROJECT_ROOT, TEMPLATES_DIR, data_dir
 
 Progress = Callable[[str], None]
@@ -236,6 +237,22 @@ def recorded_fingerprint(path: Path) -> str | None:
     return notebook.get("metadata", {}).get(FINGERPRINT_KEY, {}).get("fingerprint")
 
 
+def reader_tags(tags: list[str], source: str) -> list[str]:
+    """How a code cell shows in the HTML: parameter cells not at all (the reproducibility page lists
+    the parameters), set-up cells that import the library without their code, every other cell with
+    its code behind a "Show code" button (what a researcher may want to read: how a figure or a
+    table is made).  A template that removes a cell or its input explicitly is followed."""
+    if {"remove-cell", "remove-input"} & set(tags):
+        return list(tags)
+    tags = [t for t in tags if t not in ("hide-cell", "hide-input")]
+    lines = [line for line in source.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if {"parameters", "injected-parameters"} & set(tags):
+        return [*tags, "remove-cell"]
+    if lines and lines[0].startswith(("import ", "from ")):
+        return [*tags, "remove-input"]
+    return [*tags, "hide-input"]
+
+
 def clean_notebook(path: Path, fingerprint: str | None = None) -> None:
     """Drop what changes from run to run (timings, paths, versions); keep the parameters."""
     notebook = json.loads(path.read_text(encoding="utf-8"))
@@ -253,8 +270,8 @@ def clean_notebook(path: Path, fingerprint: str | None = None) -> None:
         tags = cell.get("metadata", {}).get("tags", [])
         if "injected-parameters" in tags:
             cell["id"] = "injected-parameters"  # papermill draws a random id
-            if "hide-cell" not in tags:
-                tags.append("hide-cell")
+        if cell["cell_type"] == "code":
+            cell.setdefault("metadata", {})["tags"] = reader_tags(tags, "".join(cell["source"]))
     path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False, sort_keys=True) + "\n",
                     encoding="utf-8")
 
@@ -334,11 +351,37 @@ def execute_all(overrides: dict[str, Any] | None = None, only: list[str] | None 
 BOOK_SOURCES = ("_config.yml", "_toc.yml")
 
 
+def sphinx_extensions(source_root: Path = PROJECT_ROOT) -> list[str]:
+    """The project's own Sphinx extensions named in ``_config.yml`` (``jeugdzorg.book.sphinx_*``)."""
+    with (source_root / "_config.yml").open(encoding="utf-8") as handle:
+        sphinx = (yaml.safe_load(handle) or {}).get("sphinx") or {}
+    names = list((sphinx.get("config") or {}).get("extensions") or []) + list(sphinx.get("extra_extensions") or [])
+    return sorted(name for name in names if str(name).startswith("jeugdzorg."))
+
+
 def html_fingerprint(source_root: Path = PROJECT_ROOT) -> str:
-    """Hash of everything the HTML build reads: config, table of contents, chapters, bibliography."""
+    """Hash of everything the HTML build reads: config, table of contents, chapters, bibliography,
+    the project's Sphinx extensions (and the code they import) and the data snapshot (the
+    extensions pack it into the downloadable zip and name the edition after it)."""
     files = [source_root / name for name in BOOK_SOURCES]
     files += sorted(p for p in (source_root / "book").rglob("*") if p.is_file() and ".tmp-" not in p.name)
-    return digest(*(str(p.relative_to(source_root)).encode() + p.read_bytes() for p in files))
+    snapshot = sorted(p for p in data_dir().glob("*") if p.is_file())
+    return digest(*(str(p.relative_to(source_root)).encode() + p.read_bytes() for p in files),
+                  files_digest(code_closure(sphinx_extensions(source_root))).encode(),
+                  *(p.name.encode() + p.read_bytes() for p in snapshot))
+
+
+#: Outputs in ``_build/`` that other commands write (``make.py pdf``, ``make.py linkcheck``): an HTML
+#: build replaces ``_build/`` whole, so it carries these over instead of deleting them.
+OTHER_OUTPUTS = ("pdf", "linkcheck")
+
+
+def carry_over_other_outputs(build_dir: Path, built: Path) -> None:
+    """Copy the PDF and link-check outputs of the current ``build_dir`` into the new ``built`` one
+    (copied, not moved: if the swap fails, the current ``_build/`` must stay complete)."""
+    for name in OTHER_OUTPUTS:
+        if (build_dir / name).is_dir() and not (built / name).exists():
+            shutil.copytree(build_dir / name, built / name)
 
 
 def run_jupyter_book(source_root: Path, output: Path, *, strict: bool = False) -> Path:
@@ -390,6 +433,7 @@ def build_html(*, strict: bool = False, target: Path = BUILD_DIR, progress: Prog
     try:
         built = run_jupyter_book(source_root, staging, strict=strict)
         (built / "html" / ".book-fingerprint").write_text(fingerprint + "\n")
+        carry_over_other_outputs(target, built)
         swap_directory(built, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -397,16 +441,9 @@ def build_html(*, strict: bool = False, target: Path = BUILD_DIR, progress: Prog
     return target / "html" / "index.html"
 
 
-def _leave_out_chapters_without_data(staging: Path) -> None:
-    """Drop from the staging book the chapters whose data the snapshot was built without."""
-    left_out = [name for name in chapters() if name not in chapter_names()]
-    if not left_out:
-        return
-    toc = (staging / "_toc.yml").read_text(encoding="utf-8")
-    for name in left_out:
-        toc = "\n".join(line for line in toc.splitlines() if line.strip() != f"- file: book/{name}")
-        (staging / "book" / f"{name}.ipynb").unlink(missing_ok=True)
-    (staging / "_toc.yml").write_text(toc + "\n", encoding="utf-8")
+def _chapters_without_data() -> list[str]:
+    """The chapters whose data the snapshot was built without (``make.py book --without PART``)."""
+    return [name for name in chapters() if name not in chapter_names()]
 
 
 def build_book(overrides: dict[str, Any] | None = None, only: list[str] | None = None, *,
@@ -446,7 +483,8 @@ def build_book(overrides: dict[str, Any] | None = None, only: list[str] | None =
         shutil.copytree(book_dir, staging / "book")
         for name in BOOK_SOURCES:
             shutil.copy2(PROJECT_ROOT / name, staging / name)
-        _leave_out_chapters_without_data(staging)
+        left_out = _chapters_without_data()
+        leave_out_chapters(staging / "book", staging / "_toc.yml", left_out)
         executed: list[Path] = []
         if execute:
             executed = execute_all(overrides, only, progress, force=force, jobs=jobs, book_dir=staging / "book")
@@ -454,6 +492,7 @@ def build_book(overrides: dict[str, Any] | None = None, only: list[str] | None =
                 progress(f"[start] {task.output}")
                 execute_notebook(task.template, task.parameters, staging / "book" / task.output, task.fingerprint())
                 executed.append(staging / "book" / task.output)
+        unlink_in_notebooks(staging / "book", left_out)
         fingerprint = html_fingerprint(staging)
         stamp = build_dir / "html" / ".book-fingerprint"
         if not executed and not force and stamp.is_file() and stamp.read_text().strip() == fingerprint:
@@ -464,6 +503,7 @@ def build_book(overrides: dict[str, Any] | None = None, only: list[str] | None =
         built = run_jupyter_book(staging, staging, strict=strict)
         (built / "html" / ".book-fingerprint").write_text(fingerprint + "\n")
         progress(f"HTML built in {time.perf_counter() - start:.1f} s")
+        carry_over_other_outputs(build_dir, built)
         swap_directories([(staging / "book", book_dir), (built, build_dir)])
     finally:
         shutil.rmtree(staging, ignore_errors=True)

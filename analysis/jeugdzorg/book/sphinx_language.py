@@ -1,9 +1,12 @@
 """A small Sphinx extension for the book's Dutch pages.
 
-A page whose front matter says ``lang: nl`` (the Samenvatting) is Dutch: numbers pasted into it with
-``{glue:text}`` are written in Dutch notation (``380.100``, ``17,3``: thousands dot, decimal comma)
-after MyST-NB has resolved them, so the Dutch page quotes exactly the numbers the English chapters
-computed, only written the Dutch way.
+A page whose front matter says ``lang: nl`` (the Samenvatting) is Dutch:
+
+* numbers pasted into it with ``{glue:text}`` are written in Dutch notation (``380.100``, ``17,3``:
+  thousands dot, decimal comma) after MyST-NB has resolved them, so the Dutch page quotes exactly the
+  numbers the English chapters computed, only written the Dutch way;
+* its HTML says so: ``<html lang="nl">`` (Sphinx has one ``language`` for the whole book, so screen
+  readers, hyphenation and translation tools would otherwise treat the page as English).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ def dutch_notation(text: str) -> str:
 
 
 def page_language(env, docname: str) -> str | None:
+    """The ``lang`` of a page's front matter, or ``None`` (the book's language)."""
     return (env.metadata.get(docname) or {}).get("lang")
 
 
@@ -44,6 +48,14 @@ class DutchPastedNumbers(SphinxPostTransform):
                     node.children = [nodes.Text(dutch)]
 
 
+def set_html_language(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """``<html lang="...">`` of a page from its front matter (the themes print ``context['language']``)."""
+    language = page_language(app.env, pagename) if doctree is not None else None
+    if language:
+        context["language"] = language
+
+
 def setup(app: Sphinx) -> dict:
     app.add_post_transform(DutchPastedNumbers)
+    app.connect("html-page-context", set_html_language)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}

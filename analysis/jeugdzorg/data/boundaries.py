@@ -53,8 +53,8 @@ def latest_boundary_file(raw_dir: Path) -> str | None:
 # boundaries
 
 
-def simplify_boundaries(source: Path, name: str,
-                        tolerance_m: float = 100.0) -> geopandas.GeoDataFrame:
+def simplify_boundaries(source: Path, name: str, tolerance_m: float = 100.0, *,
+                        register: pd.DataFrame | None = None) -> geopandas.GeoDataFrame:
     """Read raw CBS/Kadaster municipal boundaries and simplify them for the book's maps.
 
     Parameters
@@ -66,6 +66,10 @@ def simplify_boundaries(source: Path, name: str,
         How the file is named in error messages (relative to the raw directory).
     tolerance_m
         Douglas-Peucker tolerance in metres, applied in RD New (EPSG:28992).
+    register
+        ``year, gm_code, name``: the register of the boundary year.  Every statcode must be one of
+        its municipalities and every one of them must have a feature, or the maps would drop a
+        municipality's data without a word.
 
     Returns
     -------
@@ -77,8 +81,9 @@ def simplify_boundaries(source: Path, name: str,
     ------
     InputDataError
         If the file is not a GeoJSON FeatureCollection, a feature lacks a required property, has a
-        statcode that is not ``GM`` + 4 digits, a duplicate statcode, or no polygon geometry.
-        ``row`` is the 1-based feature number.
+        statcode that is not ``GM`` + 4 digits, a duplicate statcode, a statcode not in ``register``,
+        or no polygon geometry; or if a municipality of ``register`` has no feature.  ``row`` is the
+        1-based feature number.
     """
     import geopandas
     import shapely
@@ -86,6 +91,8 @@ def simplify_boundaries(source: Path, name: str,
     if tolerance_m < 0:
         raise ValueError(f"tolerance_m must be >= 0, got {tolerance_m}")
     codes, names, geometries = _read_raw_features(source, name)
+    if register is not None:
+        _check_against_register(codes, register, name)
     frame = geopandas.GeoDataFrame({"gm_code": codes, "name": names}, geometry=geometries, crs=WGS84)
     rd = frame.geometry.to_crs(RD_NEW)
     # Generalised boundaries come with a few self-intersections (e.g. where two rings touch);
@@ -197,6 +204,22 @@ def _read_raw_features(source: Path, name: str) -> tuple[list[str], list[str], l
         names.append(str(properties["statnaam"]).strip())
         geometries.append(shapely.geometry.shape(geometry))
     return codes, names, geometries
+
+
+def _check_against_register(codes: list[str], register: pd.DataFrame, name: str) -> None:
+    """The statcodes (in feature order) are the municipalities of ``register``, no more, no fewer."""
+    year = int(register["year"].iat[0]) if len(register) else None
+    known = dict(zip(register["gm_code"], register["name"]))
+    for number, code in enumerate(codes, start=1):
+        if code not in known:
+            raise InputDataError(name, f"statcode {code} of feature {number} is not a municipality of the register "
+                                       f"of {year}", column="statcode", row=number)
+    missing = sorted(set(known) - set(codes))
+    if missing:
+        first = f"{missing[0]} ({known[missing[0]]})"
+        counted = (f"1 municipality of the register of {year} has no feature: {first}" if len(missing) == 1 else
+                   f"{len(missing)} municipalities of the register of {year} have no feature (first: {first})")
+        raise InputDataError(name, counted, column="statcode")
 
 
 def _load_features(path: Path, name: str) -> list[dict]:

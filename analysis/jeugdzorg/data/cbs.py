@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..errors import InputDataError
 from .catalogue import InputRecord
-from .checks import Checks, check_below_national, check_per_1000
+from .checks import Checks, check_below_national, check_chained_index, check_per_1000
 from .names import MunicipalityNames
 from .periods import annual_rows, describe_skipped
 from .rawtext import MISSING_TOKENS, check_columns, count_suppressed, detect_notation, parse_numbers, read_table
@@ -36,8 +36,10 @@ def _reject_duplicates(frame: pd.DataFrame, keys: list[str], name: str, column: 
     if not dup.empty:
         first = dup.iloc[0]
         lines = dup[(dup[keys] == first[keys]).all(axis=1)].index.tolist()
+        # Plain Python values: a numpy scalar would show as np.int64(2021) in the message.
+        key = tuple(v.item() if isinstance(v, np.generic) else v for v in first[keys])
         raise InputDataError(
-            name, f"duplicate rows for {tuple(first[k] for k in keys)} on lines {lines}",
+            name, f"duplicate rows for {key} on lines {lines}",
             column=column, row=lines[1])
 
 
@@ -46,11 +48,7 @@ def _require_every_municipality(frame: pd.DataFrame, code: str, period: str, loo
     """Every municipality of a period's register must have a row: a missing one means a cut-off
     export (CBS serves at most 10,000 rows a request), not a municipality without data."""
     for year, rows in frame.groupby(period):
-        missing = sorted(lookup.expected_codes(int(year)) - set(rows[code]))
-        if missing:
-            raise InputDataError(
-                name, f"{len(missing)} municipalities of the {year} register have no row for {year} "
-                      f"(first: {missing[0]}); the export looks truncated", column=column)
+        lookup.require_every_municipality(rows[code], int(year), name, column)
 
 
 def _region_column(header: list[str], preferred: str) -> str:
@@ -168,6 +166,11 @@ def _evaluate(raw: pd.DataFrame, source: Any, name: str) -> tuple[pd.Series, str
     return (num / den).round(2), label
 
 
+#: CBS's ``StatusCijfer`` values, most final first: a figure is provisional (Voorlopig), then revised
+#: (Nader voorlopig), then definitive.  Any other value is a damaged cell, not a new kind of figure.
+STATUS_RANK = {"Definitief": 0, "Nader voorlopig": 1, "Voorlopig": 2}
+
+
 def read_driver_edition(path: Path, name: str, spec: dict[str, Any], title: str,
                         lookup: MunicipalityNames) -> tuple[pd.DataFrame, InputRecord]:
     """Read one gemeentefonds criteria table into long format.
@@ -177,7 +180,12 @@ def read_driver_edition(path: Path, name: str, spec: dict[str, Any], title: str,
     pandas.DataFrame
         ``gm_code, edition, variable, value, reference_period, status, source_table, source_column``;
         ``status`` is CBS's Voorlopig/Definitief where the table has it (the definitive figure is
-        preferred), else empty.
+        preferred, see :data:`STATUS_RANK`), else empty.
+
+    Raises
+    ------
+    InputDataError
+        Naming file, column and row, e.g. for a municipality code or a status CBS does not use.
     """
     mapping: dict[str, Any] = spec["columns"]
     used = _mapped_columns(mapping)
@@ -188,6 +196,11 @@ def read_driver_edition(path: Path, name: str, spec: dict[str, Any], title: str,
     _check_no_unmapped(raw, name, set(keys) | used | set(spec.get("ignore", [])))
     if multi:
         raw = annual_rows(raw, name)
+        unknown = ~raw["StatusCijfer"].isin(list(STATUS_RANK))
+        if unknown.any():
+            line = unknown.idxmax()
+            raise InputDataError(name, f"status {raw.at[line, 'StatusCijfer']!r} is none of {list(STATUS_RANK)}",
+                                 column="StatusCijfer", row=int(line))
         raw["edition"] = raw["year"]
         raw = raw[raw[code_column].str.startswith("GM")].copy()
         raw["gm_code"] = raw[code_column]
@@ -218,8 +231,9 @@ def read_driver_edition(path: Path, name: str, spec: dict[str, Any], title: str,
             "source_table": spec["table"], "source_column": label}))
     long = pd.concat(frames, ignore_index=True)
     if multi:
-        # Prefer the definitive figure; fall back on the provisional one where CBS has no definitive yet.
-        long["_rank"] = np.where(long["status"].eq("Definitief"), 0, 1)
+        # Prefer the definitive figure; fall back on the latest provisional one where CBS has no
+        # definitive yet.
+        long["_rank"] = long["status"].map(STATUS_RANK)
         long = (long.dropna(subset=["value"]).sort_values(["gm_code", "edition", "variable", "_rank"])
                 .drop_duplicates(["gm_code", "edition", "variable"]).drop(columns="_rank"))
     editions = sorted(long["edition"].unique())
@@ -230,14 +244,24 @@ def read_driver_edition(path: Path, name: str, spec: dict[str, Any], title: str,
     return long.reset_index(drop=True), record
 
 
-def read_prices(path: Path, name: str, spec: dict[str, Any]) -> tuple[pd.DataFrame, InputRecord]:
+def read_prices(path: Path, name: str, spec: dict[str, Any], checks: Checks | None = None
+                ) -> tuple[pd.DataFrame, InputRecord]:
     """Consumer price index per year: from CBS 83131NED (fetched) or its published annual changes.
+
+    The index is checked against the annual changes published beside it
+    (:func:`~jeugdzorg.data.checks.check_chained_index`), with ``checks`` (its overrides) if given.
 
     Returns
     -------
     tuple
         ``year, cpi_index, cpi_change_pct, provisional, source`` (index 2015 = 100, change in %),
         and the record for the manifest.
+
+    Raises
+    ------
+    InputDataError
+        Naming file, column and row: a value that is not a number or not a year, a repeated year, an
+        index that is not positive or does not follow from the changes.
     """
     fallback = spec["fallback"]
     if name == fallback["file"]:
@@ -253,6 +277,7 @@ def read_prices(path: Path, name: str, spec: dict[str, Any]) -> tuple[pd.DataFra
             out[variable] = parse_numbers(raw[column], name, column)
         out["provisional"] = False
         title, table = fallback["title"], "cpi_annual"
+        raw_columns = {variable: column for column, variable in fallback["columns"].items()}
     else:
         raw = read_table(path, name, ";", ["Perioden", *spec["filter"], *spec["columns"]])
         for column, value in spec["filter"].items():
@@ -266,10 +291,13 @@ def read_prices(path: Path, name: str, spec: dict[str, Any]) -> tuple[pd.DataFra
             out[variable] = parse_numbers(raw[column], name, column)
         out["provisional"] = raw["provisional"]
         title, table = spec["title"], spec["table"]
+        raw_columns = {variable: column for column, variable in spec["columns"].items()}
     _reject_duplicates(out, ["year"], name, "year" if table == "cpi_annual" else "Perioden")
     if (out["cpi_index"] <= 0).any():
         line = out["cpi_index"].le(0).idxmax()
-        raise InputDataError(name, f"price index {out.at[line, 'cpi_index']} is not positive", row=int(line))
+        raise InputDataError(name, f"price index {out.at[line, 'cpi_index']} is not positive",
+                             column=raw_columns["cpi_index"], row=int(line))
+    check_chained_index(out, raw_columns["cpi_index"], raw_columns["cpi_change_pct"], name, checks or Checks())
     out["source"] = name
     out = out[["year", "cpi_index", "cpi_change_pct", "provisional", "source"]].sort_values("year")
     years = sorted(out["year"])

@@ -4,10 +4,10 @@ Schemas catch wrong types; these rules catch wrong magnitudes and missing parts.
 
 *Stop* -- a value that cannot be right: one that disagrees with its own source's second statement of
 it (CBS's per-1,000-inhabitant column next to the total; the fund's published cluster amount next to
-the volumes, weights and factor it is computed from), a whole file at the wrong scale against the
-other sources (a unit slip), a value beyond what is possible (one municipality above the national
-total, a cost of more than EUR 20,000 per inhabitant).  The message names file, row, column, value
-and the comparison.
+the volumes, weights and factor it is computed from; a price index next to its published annual
+change), a whole file at the wrong scale against the other sources (a unit slip), a value beyond
+what is possible (one municipality above the national total, a cost of more than EUR 20,000 per
+inhabitant).  The message names file, row, column, value and the comparison.
 
 *Flag* -- a value that is possible but implausible (a jump of more than a doubling or halving against
 the previous year, a cost per inhabitant beyond three times or a third of the size-class median).  It
@@ -39,6 +39,11 @@ MAX_COST_PER_INHABITANT = 20_000.0
 PER_1000_RANGE = (0.5, 2.0)
 #: A whole file's total within this ratio of the reference total is at the right scale.
 SCALE_RANGE = (1 / 3, 3.0)
+#: CBS publishes the consumer price index with two decimals and its annual change with one: an index
+#: chained from the year before and the change agrees with the published one within half a unit of
+#: each (``JaarmutatieCPI_5`` is rounded from the unrounded indices).
+CHANGE_ROUNDING_PCT = 0.05
+INDEX_ROUNDING = 0.005
 #: Year-on-year change of cost per inhabitant beyond which a value is flagged as a jump.
 JUMP_RANGE = (0.5, 2.0)
 #: Cost per inhabitant against the median of its size class beyond which a value is flagged.
@@ -159,6 +164,38 @@ def check_below_national(frame: pd.DataFrame, variable: str, column: str, name: 
             f"national figure of that year ({national[row['year']]:,.0f})",
             column=column, row=_line(frame, position), gm_code=row["region_code"], year=int(row["year"]),
             variable=variable, value=float(row[variable]), reference=float(national[row["year"]])))
+
+
+def check_chained_index(frame: pd.DataFrame, index_column: str, change_column: str, name: str,
+                        checks: Checks) -> None:
+    """Each year's price index must follow from the year before's and its own published annual change.
+
+    ``previous x (1 + change / 100)`` must equal the index within the rounding of the change to one
+    decimal and of both indices to two (:data:`CHANGE_ROUNDING_PCT`, :data:`INDEX_ROUNDING`).  A typo
+    in one index (112.45 for 121.45) would otherwise shift every real-euro figure of that year.
+
+    Parameters
+    ----------
+    frame
+        ``year, cpi_index, cpi_change_pct``, indexed by file line, one row per year.
+    index_column, change_column
+        The raw columns of the index and the change, for the message.
+    """
+    ordered = frame.sort_values("year")
+    for (_, before), (line, row) in zip(ordered.iterrows(), ordered.iloc[1:].iterrows()):
+        change = row["cpi_change_pct"]
+        if row["year"] != before["year"] + 1 or pd.isna(change):
+            continue
+        chained = before["cpi_index"] * (1 + change / 100)
+        allowed = before["cpi_index"] * CHANGE_ROUNDING_PCT / 100 + INDEX_ROUNDING * (1 + (1 + change / 100))
+        if abs(row["cpi_index"] - chained) > allowed:
+            checks.stop(Finding(
+                "index_disagrees_with_change", name,
+                f"price index {row['cpi_index']:.2f} of {int(row['year'])} does not follow from the index of "
+                f"{int(before['year'])} and the change of {int(row['year'])} ({change_column}): "
+                f"{before['cpi_index']:.2f} x (1 + {change:.1f}%) = {chained:.2f}; the index or the change "
+                "is wrong", column=index_column, row=int(line), year=int(row["year"]), variable="cpi_index",
+                value=float(row["cpi_index"]), reference=float(chained), table="prices"))
 
 
 def check_scale(total: float, reference: float, name: str, column: str, what: str, against: str,

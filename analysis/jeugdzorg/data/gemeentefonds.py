@@ -48,6 +48,7 @@ register of the same year and ``gemeenteklassen/gemeentenamen.csv``.
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 
@@ -58,7 +59,7 @@ from ..errors import InputDataError
 from .catalogue import InputRecord
 from .checks import Checks, Finding
 from .names import MunicipalityNames
-from .rawtext import detect_notation, drop_repeated_columns, parse_numbers, read_table
+from .rawtext import detect_notation, drop_repeated_columns, format_number, parse_numbers, read_table
 
 YOUTH_CLUSTER = "Individuele voorzieningen Jeugd"
 NATIONAL_ROW = "Nederland"
@@ -119,6 +120,13 @@ def _municipality_codes(frame: pd.DataFrame, name: str, year: int,
     return codes
 
 
+def _renamed(wanted: str, present: list[str]) -> str:
+    """`` (renamed 'X'?)`` when a column of ``present`` resembles the ``wanted`` one, else ''."""
+    folded = {column.casefold(): column for column in present}
+    close = difflib.get_close_matches(wanted.casefold(), list(folded), n=1, cutoff=0.75)
+    return f" (renamed {folded[close[0]]!r}?)" if close else ""
+
+
 def _reject_duplicate_codes(codes: pd.Series, name: str, column: str) -> None:
     dup = codes[codes.duplicated(keep=False)]
     if not dup.empty:
@@ -132,14 +140,22 @@ def _reject_duplicate_codes(codes: pd.Series, name: str, column: str) -> None:
 # --------------------------------------------------------------------------------------------
 
 def _long(codes: pd.Series, frame: pd.DataFrame, columns: list[str], names: tuple[str, str],
-          circular: str, year: int, parse) -> pd.DataFrame:
-    """One row per municipality and column: ``gm_code, circular, year, <names[0]>, <names[1]>``."""
+          circular: str, year: int, parse, source: str) -> pd.DataFrame:
+    """One row per municipality and column: ``gm_code, circular, year, <names[0]>, <names[1]>``;
+    ``attrs["source"]`` is the file (see :func:`_source`)."""
     key, value = names
     parts = [pd.DataFrame({"gm_code": codes, key: column, value: parse(column)}) for column in columns]
     out = pd.concat(parts, ignore_index=True)
     out.insert(1, "circular", circular)
     out.insert(2, "year", year)
+    out.attrs["source"] = source
     return out
+
+
+def _source(frame: pd.DataFrame, what: str) -> str:
+    """The file a reader's frame comes from (``attrs["source"]``), for messages of the checks that
+    combine the files of a circular; ``what`` where the frame was built otherwise."""
+    return str(frame.attrs.get("source", what))
 
 
 def available_circulars(raw_dir: Path) -> list[tuple[str, int]]:
@@ -181,10 +197,12 @@ def read_volumes(path: Path, name: str, names: MunicipalityNames) -> pd.DataFram
     frame = drop_repeated_columns(read_table(path, name, "\t", ["CBS", "Naam"], duplicate_columns="keep"), name)
     codes = _municipality_codes(frame, name, year, names)
     _reject_duplicate_codes(codes, name, "CBS")
+    names.require_every_municipality(codes, year, name, "CBS")
     criteria = [c for c in frame.columns if c not in ("CBS", "Naam", "Prov")]
     detect_notation(frame, criteria, name, "dutch")
     return _long(codes, frame, criteria, ("criterion", "volume"), circular, year,
-                 lambda column: parse_numbers(frame[column], name, column, notation="dutch", missing=None))
+                 lambda column: parse_numbers(frame[column], name, column, notation="dutch", missing=None),
+                 name)
 
 
 def read_weights(path: Path, name: str) -> pd.DataFrame:
@@ -213,11 +231,13 @@ def read_weights(path: Path, name: str) -> pd.DataFrame:
     detect_notation(frame, clusters + ["Totaal"], name, "dutch")
     values = pd.DataFrame({c: parse_numbers(frame[c], name, c, notation="dutch", missing=None)
                            for c in clusters + ["Totaal"]})
-    off = (values[clusters].sum(axis=1) - values["Totaal"]).abs() > _CENT * (len(clusters) + 1)
+    summed = values[clusters].sum(axis=1)
+    off = (summed - values["Totaal"]).abs() > _CENT * (len(clusters) + 1)
     if off.any():
         line = off.idxmax()
-        raise InputDataError(name, "Totaal is not the sum of the cluster weights", column="Totaal",
-                             row=int(line))
+        raise InputDataError(name, f"Totaal is not the sum of the cluster weights: the file says "
+                                   f"{frame.at[line, 'Totaal']}, the clusters add up to "
+                                   f"{format_number(summed[line], 'dutch')}", column="Totaal", row=int(line))
     kind = np.where(frame["Codering maatstaf"].eq(""), "siudu", "criterion")
     # A special payment has no code: its (case-folded) name identifies it instead.
     key = frame["Codering maatstaf"].where(kind == "criterion",
@@ -230,7 +250,9 @@ def read_weights(path: Path, name: str) -> pd.DataFrame:
     out = long.join(meta, on="line")
     out.insert(0, "circular", circular)
     out.insert(1, "year", year)
-    return out[["circular", "year", "criterion", "criterion_name", "kind", "cluster", "weight"]]
+    out = out[["circular", "year", "criterion", "criterion_name", "kind", "cluster", "weight"]]
+    out.attrs["source"] = name
+    return out
 
 
 def read_siudu(path: Path, name: str, names: MunicipalityNames) -> pd.DataFrame:
@@ -245,6 +267,7 @@ def read_siudu(path: Path, name: str, names: MunicipalityNames) -> pd.DataFrame:
     frame = drop_repeated_columns(read_table(path, name, "\t", ["Naam"], duplicate_columns="keep"), name)
     codes = _municipality_codes(frame, name, year, names)
     _reject_duplicate_codes(codes, name, "Naam")
+    names.require_every_municipality(codes, year, name, "CBS" if "CBS" in frame.columns else "Naam")
     items = [c for c in frame.columns if c not in ("CBS", "Naam", "Prov")]
     detect_notation(frame, items, name, "dutch")
     folded = [i.casefold() for i in items]
@@ -253,7 +276,7 @@ def read_siudu(path: Path, name: str, names: MunicipalityNames) -> pd.DataFrame:
         raise InputDataError(name, f"payment(s) {repeated} occur twice", column=repeated[0], row=1)
     return _long(codes, frame, items, ("item", "amount_eur"), circular, year,
                  lambda column: parse_numbers(frame[column], name, column, notation="dutch", missing=None,
-                                               dash_is_zero=True))
+                                               dash_is_zero=True), name)
 
 
 def read_uitkeringsfactor(path: Path, name: str) -> pd.DataFrame:
@@ -315,18 +338,23 @@ def read_cluster_amounts(path: Path, name: str, names: MunicipalityNames) -> pd.
     municipal = values[~national]
     if national.sum() == 1:
         line = national.idxmax()
-        gap = (municipal.sum() - values.loc[line]).abs() > 1e-6 * values.loc[line].abs() + 1.0
+        summed = municipal.sum()
+        gap = (summed - values.loc[line]).abs() > 1e-6 * values.loc[line].abs() + 1.0
         if gap.any():
             column = gap.idxmax()
-            raise InputDataError(name, "the Nederland row is not the sum of the municipalities",
+            raise InputDataError(name, f"the Nederland row is not the sum of the municipalities: "
+                                       f"{format_number(values.at[line, column])} in the file, "
+                                       f"{format_number(summed[column])} summed",
                                  column=column, row=int(line))
     codes = names.codes(frame.loc[~national, "Gemeenten"], year, name, "Gemeenten")
     _reject_duplicate_codes(codes, name, "Gemeenten")
+    names.require_every_municipality(codes, year, name, "Gemeenten")
     long = municipal.set_axis(codes, axis=0).rename_axis("gm_code").stack()
     out = long.rename("published_eur").rename_axis(["gm_code", "cluster"]).reset_index()
     out.insert(1, "circular", circular)
     out.insert(2, "year", year)
     out["line"] = out["gm_code"].map(dict(zip(codes, codes.index))).astype(int)
+    out.attrs["source"] = name
     return out
 
 
@@ -372,16 +400,20 @@ def youth_cluster_amount(volumes: pd.DataFrame, weights: pd.DataFrame, factor: f
     Raises
     ------
     ValueError
-        If the inputs mix circulars or years, or the cluster is unknown.
-    KeyError
-        If a criterion with a non-zero weight has no volume column, or a weighted SIUDU payment is
-        missing from ``siudu``.
+        If the inputs mix circulars or years.
+    InputDataError
+        Naming the file (the readers' ``attrs["source"]``) and the column concerned, if ``cluster``
+        is not a column of the weights file, a criterion with a non-zero weight has no volume column,
+        or a weighted special payment is not in the SIUDU file: a name changed in a new circular.
     """
     key = _single(volumes, "volumes")
     if _single(weights, "weights") != key:
         raise ValueError(f"weights are of {_single(weights, 'weights')}, volumes of {key}")
+    weights_file = _source(weights, "weights")
     if cluster not in set(weights["cluster"]):
-        raise ValueError(f"unknown cluster {cluster!r}")
+        clusters = list(dict.fromkeys(weights["cluster"]))
+        raise InputDataError(weights_file, f"no column for cluster {cluster!r}{_renamed(cluster, clusters)}; "
+                                           f"the clusters are {clusters}", column=cluster, row=1)
     used = weights[(weights["cluster"] == cluster) & (weights["weight"] != 0)]
     criteria = used[used["kind"] == "criterion"]
     wide = volumes.pivot(index="gm_code", columns="criterion", values="volume")
@@ -389,12 +421,18 @@ def youth_cluster_amount(volumes: pd.DataFrame, weights: pd.DataFrame, factor: f
     for criterion, weight in zip(criteria["criterion"], criteria["weight"]):
         column = criterion if criterion in wide else _VOLUME_COLUMN_ALIASES.get(criterion, criterion)
         if column not in wide:
-            raise KeyError(f"criterion {criterion!r} has weight {weight} in {cluster!r} but no volumes")
+            # The volume columns no weight names are the likely new spelling.
+            named = set(weights["criterion"]) | set(_VOLUME_COLUMN_ALIASES.values())
+            unnamed = [c for c in wide.columns if c not in named]
+            raise InputDataError(_source(volumes, "volumes"),
+                                 f"no volume column for criterion {criterion!r}, which has weight {weight} in "
+                                 f"cluster {cluster!r} in {weights_file}; volume columns no weight names: "
+                                 f"{unnamed}", column=criterion, row=1)
         out[f"contribution_{criterion}"] = wide[column] * weight * factor
     out.insert(0, "computed_eur", out.sum(axis=1))
     if siudu is not None:
-        out["siudu_eur"] = _siudu_for_cluster(siudu, used[used["kind"] == "siudu"], key).reindex(
-            out.index, fill_value=0.0)
+        out["siudu_eur"] = _siudu_for_cluster(siudu, used[used["kind"] == "siudu"], key, cluster,
+                                              weights_file).reindex(out.index, fill_value=0.0)
     out = out.reset_index()
     out.insert(1, "circular", key[0])
     out.insert(2, "year", key[1])
@@ -403,7 +441,10 @@ def youth_cluster_amount(volumes: pd.DataFrame, weights: pd.DataFrame, factor: f
     return out
 
 
-def _siudu_for_cluster(siudu: pd.DataFrame, items: pd.DataFrame, key: tuple[str, int]) -> pd.Series:
+def _siudu_for_cluster(siudu: pd.DataFrame, items: pd.DataFrame, key: tuple[str, int], cluster: str,
+                       weights_file: str) -> pd.Series:
+    """The special payments ``items`` (weights rows of kind ``siudu``) assign to ``cluster``, per
+    municipality, in euros."""
     if _single(siudu, "siudu") != key:
         raise ValueError(f"siudu is of {_single(siudu, 'siudu')}, volumes of {key}")
     # The weights file writes "voogdij/18+", the SIUDU file "Voogdij/18+": match case-insensitively.
@@ -411,7 +452,12 @@ def _siudu_for_cluster(siudu: pd.DataFrame, items: pd.DataFrame, key: tuple[str,
     folded = siudu["item"].str.casefold()
     missing = sorted(set(shares) - set(folded))
     if missing:
-        raise KeyError(f"weighted special payment(s) {missing} not in the SIUDU file")
+        spelt = dict(zip(items["criterion_name"].str.casefold(), items["criterion_name"]))
+        present = list(dict.fromkeys(siudu["item"]))
+        raise InputDataError(_source(siudu, "siudu"),
+                             f"no column for the special payment(s) {missing} (compared ignoring case), which "
+                             f"{weights_file} assigns to cluster {cluster!r}"
+                             f"{_renamed(spelt[missing[0]], present)}", column=spelt[missing[0]], row=1)
     chosen = siudu[folded.isin(shares)]
     share = chosen["item"].str.casefold().map(shares)
     return (chosen["amount_eur"] * share).groupby(chosen["gm_code"]).sum()

@@ -205,7 +205,8 @@ def read_iv3(path: Path, name: str, kind: str, year: int, names: MunicipalityNam
     -------
     pandas.DataFrame
         ``gm_code, year, kind, task_field, task_field_label, lasten_keur, baten_keur`` (x EUR 1,000;
-        ``kind`` is ``'realised'`` or ``'budgeted'``).  The frame's ``attrs['source']`` is ``name``.
+        ``kind`` is ``'realised'`` or ``'budgeted'``), indexed by file line (header = line 1), so that
+        later checks can name the row.  The frame's ``attrs['source']`` is ``name``.
 
     Raises
     ------
@@ -230,7 +231,6 @@ def read_iv3(path: Path, name: str, kind: str, year: int, names: MunicipalityNam
         _check_national(out, national, name)
     if not keep_national:
         out = out[~national]
-    out = out.reset_index(drop=True)
     out.attrs["source"] = name
     return out
 
@@ -291,9 +291,12 @@ def care_mix(frame: pd.DataFrame) -> pd.DataFrame:
     """
     unmapped = unmapped_youth_fields(frame)
     if unmapped:
-        raise InputDataError(frame.attrs.get("source", "Iv3 table"),
+        source = frame.attrs.get("source")
+        # The frame of one file (read_iv3) is indexed by file line; files concatenated share numbers.
+        line = int(frame.index[frame["task_field"].eq(unmapped[0])][0]) if source else None
+        raise InputDataError(source or "Iv3 table",
                              f"youth task field(s) {unmapped} have no care category: add them to "
-                             "CARE_CATEGORIES in analysis/jeugdzorg/data/iv3.py", column="Taakveld")
+                             "CARE_CATEGORIES in analysis/jeugdzorg/data/iv3.py", column="Taakveld", row=line)
     youth = frame[frame["task_field"].isin(CARE_CATEGORIES)]
     out = (youth.assign(category=youth["task_field"].map(CARE_CATEGORIES))
            .groupby(["gm_code", "year", "kind", "category"], as_index=False)[["lasten_keur", "baten_keur"]].sum())

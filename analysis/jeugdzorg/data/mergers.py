@@ -10,7 +10,10 @@ are summed (times the share); percentages and averages are re-weighted by their 
 
 from __future__ import annotations
 
+import datetime
+import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +24,19 @@ from ..errors import InputDataError
 from .rawtext import parse_numbers, read_table
 
 MERGER_COLUMNS = ["date", "old_code", "old_name", "new_code", "new_name", "kind", "share", "note"]
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _is_iso_date(text: str) -> bool:
+    """``YYYY-MM-DD`` and a real day.  Nothing else is guessed: pandas reads ``01-07-2015`` month first,
+    as 7 January, where a Dutch writer meant 1 July."""
+    if not _ISO_DATE.fullmatch(text):
+        return False
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def read_mergers(path: Path, name: str) -> pd.DataFrame:
@@ -35,23 +51,23 @@ def read_mergers(path: Path, name: str) -> pd.DataFrame:
         if row["kind"] not in ("merger", "split"):
             raise InputDataError(name, f"kind {row['kind']!r} is neither 'merger' nor 'split'",
                                  column="kind", row=line)
-        try:
-            pd.Timestamp(row["date"])
-        except ValueError:
-            raise InputDataError(name, f"{row['date']!r} is not an ISO date", column="date", row=line) from None
+        if not _is_iso_date(row["date"]):
+            raise InputDataError(name, f"{row['date']!r} is not an ISO date (YYYY-MM-DD)", column="date", row=line)
     frame["share"] = parse_numbers(frame["share"], name, "share", missing=None)
     bad = ~frame["share"].between(0, 1, inclusive="right")
     if bad.any():
         line = bad.idxmax()
         raise InputDataError(name, f"share {frame.at[line, 'share']} outside (0, 1]", column="share", row=line)
-    frame["date"] = pd.to_datetime(frame["date"])
+    frame["date"] = pd.to_datetime(frame["date"], format="%Y-%m-%d")
     _check_forest(frame, name)
     totals = frame.groupby(["date", "old_code"])["share"].sum()
     bad = totals[(totals - 1).abs() > 1e-6]
     if not bad.empty:
         (date, code), total = next(iter(bad.items()))
-        raise InputDataError(name, f"the shares of {code} on {date:%Y-%m-%d} add up to {total}, not 1",
-                             column="share")
+        # Any of the split's lines may hold the wrong share: name them all, and stop at the first.
+        lines = frame.index[frame["date"].eq(date) & frame["old_code"].eq(code)].tolist()
+        raise InputDataError(name, f"the shares of {code} on {date:%Y-%m-%d} add up to {round(total, 6)}, not 1 "
+                                   f"(lines {lines})", column="share", row=lines[0])
     return (frame.assign(line=frame.index)[[*MERGER_COLUMNS, "line"]]
             .sort_values(["date", "old_code", "new_code"]).reset_index(drop=True))
 
@@ -97,6 +113,60 @@ def check_successors(mergers: pd.DataFrame, register: pd.DataFrame, name: str) -
         if before is not None and row["old_code"] not in codes[before]:
             raise InputDataError(name, f"{row['old_code']} ({row['old_name']}) is not in the register of {before}, "
                                        "before it ended", column="old_code", row=line)
+
+
+def check_register_changes(register: pd.DataFrame, mergers: pd.DataFrame, files: Mapping[int, str],
+                           name: str) -> None:
+    """Each register follows from the one before it and the reorganisations between the two.
+
+    A municipality of the earlier register that no reorganisation ends must still be in the later
+    one, and a municipality new in the later register must be created by a reorganisation.  An
+    export cut off at a line boundary (CBS serves its data in pages) is otherwise a valid-looking
+    file: it would be accepted, and the first other file naming the lost municipality blamed.
+
+    Parameters
+    ----------
+    register
+        ``year, gm_code, name`` of every register year.
+    mergers
+        The reorganisation list from :func:`read_mergers`.
+    files
+        The register file of each year, as named in messages.
+    name
+        The reorganisation list, as named in messages.
+
+    Raises
+    ------
+    InputDataError
+        Naming the later register's file and the municipalities concerned.
+    """
+    years = sorted(int(y) for y in register["year"].unique())
+    dates = pd.to_datetime(mergers["date"])
+    for before, after in zip(years, years[1:]):
+        earlier = register[register["year"] == before].set_index("gm_code")["name"]
+        later = register[register["year"] == after].set_index("gm_code")["name"]
+        between = mergers[(dates > pd.Timestamp(year=before, month=1, day=1))
+                          & (dates <= pd.Timestamp(year=after, month=1, day=1))]
+        lost = sorted(set(earlier.index) - set(between["old_code"]) - set(later.index))
+        if lost:
+            raise InputDataError(
+                files[after], f"{_listed(lost, earlier)} of the {before} register, which no reorganisation "
+                              f"ends, {'is' if len(lost) == 1 else 'are'} missing from the {after} register: the "
+                              f"export looks cut short (or, if {'it' if len(lost) == 1 else 'they'} did end, "
+                              f"{name} lacks the reorganisation)")
+        new = sorted(set(later.index) - set(earlier.index) - set(between["new_code"]))
+        if new:
+            raise InputDataError(
+                files[after], f"{_listed(new, later)} {'is' if len(new) == 1 else 'are'} new in the {after} "
+                              f"register, but no reorganisation since the {before} register creates "
+                              f"{'it' if len(new) == 1 else 'them'}: a stray line, or {name} lacks the "
+                              "reorganisation")
+
+
+def _listed(codes: list[str], names: pd.Series, most: int = 5) -> str:
+    """``GM0193 (Zwolle)``, or the first ``most`` of several and how many there are."""
+    shown = ", ".join(f"{code} ({names[code]})" for code in codes[:most])
+    return shown if len(codes) == 1 else f"{len(codes)} municipalities ({shown}{', ...' if len(codes) > most else ''})"
 
 
 Events = list[tuple[pd.Timestamp, dict[str, list[tuple[str, float]]]]]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -181,6 +182,28 @@ class MunicipalityNames:
         codes = sorted(self.known_codes(year))
         dissolved = self.dissolved_during(pd.Series(codes), pd.Series([year] * len(codes)))
         return {c for c, gone in zip(codes, dissolved) if not gone}
+
+    def require_every_municipality(self, codes: Iterable[str], year: int, file: str, column: str) -> None:
+        """Every municipality of :meth:`expected_codes` must have a row in a table of ``year``.
+
+        A missing one means a file cut short (CBS serves at most 10,000 rows a request) or a lost
+        line, not a municipality without data: left alone, it would surface later as a gap or a
+        missing value far from its cause.
+
+        Raises
+        ------
+        InputDataError
+            Naming the file, the column that identifies municipalities, how many are missing and
+            the first of them.
+        """
+        missing = sorted(self.expected_codes(int(year)) - set(codes))
+        if missing:
+            names = self.register[self.register["year"] == self.register_year(int(year))]
+            first = f"{missing[0]} ({dict(zip(names['gm_code'], names['name'])).get(missing[0], '?')})"
+            counted = ("1 municipality of the {0} register has no row for {0}: {1}" if len(missing) == 1 else
+                       f"{len(missing)} municipalities of the {{0}} register have no row for {{0}} (first: {{1}})")
+            raise InputDataError(file, counted.format(year, first) + "; the file looks truncated, or a line "
+                                                                      "was lost", column=column)
 
 
 # --------------------------------------------------------------------------------------------

@@ -128,12 +128,18 @@ def _rows(text: str, name: str, delimiter: str) -> list[list[str]]:
     """The records of ``text``; blank lines at the end are dropped, a broken quote is an error."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[list[str]] = []
+    # The line after the last complete record: where the record the csv module fails on starts.  An
+    # opening quote without its closing quote swallows the lines after it, so the module gives up
+    # far later (at the field-size limit or the end of the file); the line to fix is where it opens.
+    start = 1
     try:
         for row in reader:
             rows.append(row)
+            start = reader.line_num + 1
     except csv.Error as exc:
-        raise InputDataError(name, f"the file cannot be split into fields ({exc}): an unbalanced quote?",
-                             row=reader.line_num) from None
+        where = f" (the csv module stops at line {reader.line_num})" if reader.line_num != start else ""
+        raise InputDataError(name, f"the file cannot be split into fields ({exc}): an unbalanced quote in "
+                                   f"the record that starts on this line?{where}", row=start) from None
     while rows and not any(cell.strip() for cell in rows[-1]):
         rows.pop()
     if not rows:
@@ -259,6 +265,15 @@ def parse_numbers(values: pd.Series, name: str, column: str, *, notation: str = 
         raise InputDataError(name, f"negative value {cells[line]} where only amounts >= 0 make sense",
                              column=column, row=int(line))
     return numbers.rename(column)
+
+
+def format_number(value: float, notation: str = "point", decimals: int = 2) -> str:
+    """``value`` as a file of ``notation`` writes it, for messages that set a computed number beside
+    the file's own: ``573.9`` -> ``573,90`` (``dutch``, thousands dots) or ``573.90`` (``point``)."""
+    text = f"{value:,.{decimals}f}"
+    if notation == "dutch":
+        return text.replace(",", " ").replace(".", ",").replace(" ", ".")
+    return text.replace(",", "")
 
 
 def count_suppressed(frame: pd.DataFrame, columns: Iterable[str]) -> int:

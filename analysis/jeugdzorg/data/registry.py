@@ -23,7 +23,7 @@ from . import cbs, gemeentefonds, iv3
 from .catalogue import cbs_path, load_catalogue, prices_file
 from .checks import check_scale, flag_implausible_costs
 from .context import ImportContext
-from .mergers import check_successors, read_mergers
+from .mergers import check_register_changes, check_successors, read_mergers
 from .register import read_register
 
 GM = Check.str_matches(r"^GM\d{4}$")
@@ -131,6 +131,9 @@ def _read_registers(ctx: ImportContext) -> pd.DataFrame:
 def _read_mergers(ctx: ImportContext) -> pd.DataFrame:
     spec = load_catalogue()["mergers"]
     mergers = read_mergers(ctx.require(spec["file"]), spec["file"])
+    # The registers were read without the reorganisations; here both are at hand to check each other.
+    registers = {int(entry["year"]): cbs_path(entry["table"]) for entry in load_catalogue()["registers"]}
+    check_register_changes(ctx.table("register"), mergers, registers, spec["file"])
     check_successors(mergers, ctx.table("register"), spec["file"])
     ctx.record(spec["file"], "herindelingen", spec["title"], "mergers",
                f"{mergers['date'].min():%Y-%m-%d} to {mergers['date'].max():%Y-%m-%d}", len(mergers))
@@ -226,7 +229,7 @@ def _read_care_mix(ctx: ImportContext) -> pd.DataFrame:
 
 def _read_prices(ctx: ImportContext) -> pd.DataFrame:
     name = prices_file(ctx.raw_dir)
-    table, record = cbs.read_prices(ctx.require(name), name, load_catalogue()["prices"])
+    table, record = cbs.read_prices(ctx.require(name), name, load_catalogue()["prices"], ctx.checks)
     ctx.records.append(record)
     return table
 

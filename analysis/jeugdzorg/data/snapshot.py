@@ -75,7 +75,7 @@ def input_files(raw_dir: Path) -> list[str]:
 #: Parts of the raw data the book can be built without (``--without PART``): the raw folder they live
 #: in, and what the book loses.
 OPTIONAL_PARTS: dict[str, tuple[str, str]] = {
-    "iv3": ("iv3/", "the Iv3 accounts and budgets: the care mix and the comparison with the objective model"),
+    "iv3": ("iv3/", "the Iv3 accounts and budgets: the care mix, the comparison with the objective model and the check of costs against the accounts"),
     "gemeentefonds": ("gemeentefonds/", "the gemeentefonds circulars: the objective model of youth-care cost"),
     "boundaries": ("geo/", "the municipal boundaries: the maps"),
 }
@@ -139,10 +139,16 @@ def import_raw(raw_dir: Path, without: frozenset[str] = frozenset()) -> Snapshot
         if boundary_file is None:
             raise InputDataError("geo/", f"no municipal boundaries (geo/gemeente_<year>.geojson) in the raw "
                                          f"directory {raw_dir}; pass --without boundaries to build without maps")
-        boundaries = simplify_boundaries(raw_dir / boundary_file, boundary_file)
+        year = int(boundary_file.split("_")[-1].split(".")[0])
+        register = context.table("register")
+        try:
+            register = register[register["year"] == context.names.register_year(year)]
+        except KeyError:
+            raise InputDataError(boundary_file, f"no municipality register covers the year {year}") from None
+        boundaries = simplify_boundaries(raw_dir / boundary_file, boundary_file, register=register)
         context.record(boundary_file, "CBS/Kadaster gebiedsindelingen",
-                       "Municipal boundaries (generalised), © CBS / Kadaster", "maps",
-                       boundary_file.split("_")[-1].split(".")[0], len(boundaries))
+                       "Municipal boundaries (generalised), © CBS / Kadaster", "maps", str(year),
+                       len(boundaries))
     return Snapshot(tables=tables, inputs=context.records, boundaries=boundaries, without=frozenset(without))
 
 
