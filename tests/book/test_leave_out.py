@@ -60,3 +60,13 @@ def test_links_in_executed_chapters_to_a_left_out_chapter_become_text(tmp_path):
     unlink_in_notebooks(tmp_path, ["validation"])
     source = json.loads(path.read_text())["cells"][0]["source"]
     assert "{doc}`validation`" not in source and "not in this build" in source and "{doc}`trends`" in source
+
+
+def test_links_in_written_pages_to_a_left_out_chapter_become_text(tmp_path):
+    (tmp_path / "profiles").mkdir()
+    page = tmp_path / "profiles" / "GM0001.md"
+    page.write_text("# A (GM0001)\n\nSee {doc}`../budget` and {doc}`../trends`.\n", encoding="utf-8")
+    unlink_in_notebooks(tmp_path, ["budget"])
+    text = page.read_text(encoding="utf-8")
+    assert "{doc}`../budget`" not in text and "budget chapter (not in this build)" in text
+    assert "{doc}`../trends`" in text

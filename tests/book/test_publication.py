@@ -26,7 +26,9 @@ from jeugdzorg.paths import BOOK_DIR, PROJECT_ROOT, data_dir
 
 from tests.helpers import glued_output, load_notebook
 
-NOTEBOOKS = [task.output for task in planned_notebooks()]
+NOTEBOOKS = [task.output for task in planned_notebooks() if task.output.endswith(".ipynb")]
+#: Municipality pages whose figure downloads are read (one with both figures, one with a gap in its costs).
+PROFILE_SAMPLE = ("GM0363", "GM0599")
 
 
 def _glued(notebook: dict) -> dict[str, dict]:
@@ -76,6 +78,17 @@ def test_every_figure_offers_exactly_the_numbers_it_draws(built_html, notebook):
         matches = [name for name, text in files.items() if text == drawn.rstrip("\n") + "\n"]
         assert matches, f"{notebook}: no CSV holds the data of {key[:-5]}"
         assert any(f"{Path(notebook).stem}/{name}" in page for name in matches), f"{key}: not linked"
+
+
+@pytest.mark.parametrize("code", PROFILE_SAMPLE)
+def test_a_municipality_pages_figures_offer_the_numbers_written_beside_their_images(built_html, code):
+    files = _downloads(built_html, f"profiles/{code}")
+    page = (built_html / "book" / "profiles" / f"{code}.html").read_text(encoding="utf-8")
+    for figure in ("cost", "mix"):
+        name = f"{code}-{figure}.csv"
+        written = (BOOK_DIR / "profiles" / name).read_text(encoding="utf-8")
+        assert files[name] == written and len(written.splitlines()) > 2, name
+        assert f"profiles/{code}/{name}" in page, f"{name}: not linked"
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS)

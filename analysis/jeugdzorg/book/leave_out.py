@@ -56,7 +56,7 @@ def drop_paragraphs(text: str, names: list[str]) -> str:
 def unlink_references(text: str, names: list[str], language: str = "en") -> str:
     """Replace ``{doc}`name``` of a left-out chapter by plain text saying it is not in this build."""
     for name in names:
-        text = re.sub(r"\{doc\}`%s`" % re.escape(name), f"the {name.replace('_', ' ')} chapter "
+        text = re.sub(r"\{doc\}`(?:\.\./)?%s`" % re.escape(name), f"the {name.replace('_', ' ')} chapter "
                       f"({NOT_IN_BUILD[language]})" if language == "en" else
                       f"het hoofdstuk {DUTCH_CHAPTER_NAMES.get(name, name.replace('_', ' '))} "
                       f"({NOT_IN_BUILD[language]})", text)
@@ -86,10 +86,16 @@ def leave_out_chapters(book: Path, toc: Path, names: list[str]) -> None:
 
 
 def unlink_in_notebooks(book: Path, names: list[str]) -> None:
-    """Cross-references to left-out chapters in the executed chapters become plain text.  Runs after
-    execution, on the staging copy only: the templates keep their links for the full book."""
+    """Cross-references to left-out chapters in the executed chapters and in the written pages (the
+    municipality pages) become plain text.  Runs after execution, on the staging copy only: the
+    templates keep their links for the full book."""
     if not names:
         return
+    for page in sorted(book.rglob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        new = unlink_references(text, names, _language(text))
+        if new != text:
+            page.write_text(new, encoding="utf-8")
     for notebook in sorted(book.rglob("*.ipynb")):
         data = json.loads(notebook.read_text(encoding="utf-8"))
         changed = False

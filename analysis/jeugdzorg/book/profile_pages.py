@@ -11,7 +11,8 @@ seconds.  Every number on them is checked by regenerating the pages and comparin
 
 Files (relative to ``book/``): ``profiles.md`` (the index, A-Z and by province), and in
 ``profiles/`` per municipality ``GMxxxx.md``, ``GMxxxx.csv`` (every number of the page),
-``GMxxxx-cost.svg`` and ``GMxxxx-mix.svg``.
+``GMxxxx-cost.svg`` and ``GMxxxx-mix.svg``, each figure with the numbers it draws beside it
+(``GMxxxx-cost.csv``, ``GMxxxx-mix.csv``; the HTML build puts their download under the figure).
 """
 
 from __future__ import annotations
@@ -129,6 +130,15 @@ class Records:
         return out.getvalue().encode("utf-8")
 
 
+def _figure_csv(columns: list[str], rows: list[list[Any]]) -> bytes:
+    """The numbers a figure draws, one row per point (an empty cell where nothing is drawn)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([["" if v is None else v for v in row] for row in rows])
+    return out.getvalue().encode("utf-8")
+
+
 def _group_value(p: Profiles, code: str, kind: str, year: int, column: str) -> float | None:
     group = p.group_of(code, kind)
     if group is None or (kind, group, year) not in p.groups.index:
@@ -208,8 +218,14 @@ def _cost_section(p: Profiles, code: str, name: str, rec: Records) -> dict[str, 
                 svg.Series("Region (median)", medians["region"], PALETTE[2], 1.8, "2 3", marker=False)],
         y_label="EUR per inhabitant aged 0-17", source=COST_SOURCE, desc=alt, interval=interval)
     formats = {name: ",.0f", **{label: ",.0f" for label in GROUP_LABELS.values()}}
+    bench_columns = ["need_benchmark_eur", "lower_90_eur", "upper_90_eur", "lower_95_eur", "upper_95_eur"]
+    data = [[year, own[k], crosses[k], medians["size_class"][k], medians["region"][k],
+             *([interval.centre, *interval.inner, *interval.outer] if interval is not None and year == interval.x
+               else [None] * len(bench_columns))] for k, year in enumerate(years)]
+    cost_data = _figure_csv(["year", "cost_per_youth_eur", "cost_outside_plausible_range_eur",
+                             "size_class_median_eur", "region_median_eur", *bench_columns], data)
     return {"cost_text": text, "cost_table": _table(table, formats), "cost_alt": alt, "cost_svg": figure,
-            "bench_shown": interval is not None}
+            "cost_data": cost_data, "bench_shown": interval is not None}
 
 
 def _years(years: list[int]) -> str:
@@ -328,18 +344,20 @@ def _flag_items(p: Profiles, code: str, name: str, rec: Records) -> list[str]:
             detail = f"value {row.value}, reference {row.reference}."
         if flag == "residence_rule_host":
             threshold = rounded(100 * -np.expm1(-V.HOST_RELATIVE_DROP), "pct_0")
-            rule = (f"the book's rule finds a host from the data: a cost above the national median in {year - 1} "
-                    f"and a fall into {year} at least {threshold}% deeper than the median municipality's")
+            rule = (f"a municipality counts as a host when its cost was above the national median in {year - 1} and "
+                    f"fell into {year} at least {threshold}% deeper than the median municipality's")
         if bool(row.ranking):
             consequence = "It is marked everywhere and left out of rankings and above/below statements."
         elif flag == "residence_rule_host" and not assessed:
             consequence = f"The need benchmark gives no verdict on its {p.benchmark.year} cost."
         else:
             consequence = "The flag marks its figures; it does not change the need benchmark's verdict."
-        items.append(f"**{title}** ({year}): {detail} {'The rule' if flag == 'residence_rule_host' else 'What the flag means'}: "
+        items.append(f"**{title}** ({year}): {detail} {'How the book finds hosts' if flag == 'residence_rule_host' else 'What the flag means'}: "
                      f"{rule}. {consequence}")
     if not items:
-        items.append(f"No validation flag applies to {name}.")
+        items.append(f"No validation flag applies to {name}." if p.care_mix_year is not None else
+                     f"No validation flag applies to {name}; its cost could not be checked against its accounts, "
+                     "which are not in this build.")
     return items
 
 
@@ -504,7 +522,10 @@ def _mix_section(p: Profiles, code: str, name: str, rec: Records) -> dict[str, A
                            groups=[(name, [share[c] for c in categories]),
                                    ("Netherlands", [national[c] for c in categories])],
                            x_label="% of spending on the three care fields", source=MIX_SOURCE, desc=alt)
-    return {"mix_text": text, "mix_table": _table(frame), "mix_alt": alt, "mix_svg": figure, "mix_year": year}
+    mix_data = _figure_csv(["care_field", "municipality_share_pct", "netherlands_share_pct"],
+                           [[CATEGORY_LABELS[c], share[c], national[c]] for c in categories])
+    return {"mix_text": text, "mix_table": _table(frame), "mix_alt": alt, "mix_svg": figure, "mix_data": mix_data,
+            "mix_year": year}
 
 
 def _environment():
@@ -541,12 +562,15 @@ def municipality_files(p: Profiles, code: str, template: Any | None = None) -> d
     context.update(_budget_section(p, code, name, rec))
     context.update(_mix_section(p, code, name, rec))
     cost_svg, mix_svg = context.pop("cost_svg"), context.pop("mix_svg")
+    cost_data, mix_data = context.pop("cost_data"), context.pop("mix_data", None)
     context["mix_figure"] = f"{code}-mix.svg" if mix_svg else None
     files = {f"{PAGES_DIR}/{code}.md": template.render(**context).encode("utf-8"),
              f"{PAGES_DIR}/{code}.csv": rec.csv(),
-             f"{PAGES_DIR}/{code}-cost.svg": cost_svg.encode("utf-8")}
+             f"{PAGES_DIR}/{code}-cost.svg": cost_svg.encode("utf-8"),
+             f"{PAGES_DIR}/{code}-cost.csv": cost_data}
     if mix_svg:
         files[f"{PAGES_DIR}/{code}-mix.svg"] = mix_svg.encode("utf-8")
+        files[f"{PAGES_DIR}/{code}-mix.csv"] = mix_data
     return files
 
 

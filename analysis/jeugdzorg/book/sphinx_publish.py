@@ -5,7 +5,9 @@ executing a notebook, which a cached build skips:
 
 * every figure pasted with ``{glue:figure} key`` gets the CSV glued beside it as ``key_data`` (see
   :class:`jeugdzorg.book.publish.FigureData`): exactly the numbers drawn.  A glued figure without its
-  data is a build warning, so a strict build fails on it.
+  data is a build warning, so a strict build fails on it.  A figure of a written page (the municipality
+  pages: ``{figure} GM0363-cost.svg``) gets the CSV of the same name beside its image
+  (``GM0363-cost.csv``), written with the image from the same rounded numbers.
 * every table gets a CSV of the cells as shown (thousands separators dropped so that a spreadsheet
   reads the numbers, an en dash for a missing value left empty).
 * the whole data snapshot (``data/`` with ``MANIFEST.yml``) is packed into one zip named after the
@@ -150,6 +152,11 @@ class DataDownloads(SphinxPostTransform):
                                                                  reftarget=name, refexplicit=True))
         docname = self.env.docname
         language = page_language(self.env, docname) or "en"
+        for figure in self.document.findall(nodes.figure):
+            if FIGURE_DATA not in figure:
+                data = image_data(figure, Path(self.app.srcdir))
+                if data is not None:
+                    figure[FIGURE_DATA] = data
         used: set[str] = set()
         for number, node in enumerate(list(self.document.findall(_has_data)), start=1):
             if isinstance(node, nodes.figure):
@@ -167,6 +174,18 @@ class DataDownloads(SphinxPostTransform):
                                download_paragraph(relative, f"{name}.csv", _count_rows(text), language))
 
 
+def image_data(figure: nodes.figure, srcdir: Path) -> str | None:
+    """The CSV beside a figure's local image file (same name, ``.csv``), if there is one."""
+    for image in figure.findall(nodes.image):
+        uri = str(image.get("uri", ""))
+        if not uri or "://" in uri:
+            continue
+        data = (srcdir / uri).with_suffix(".csv")
+        if data.is_file():
+            return data.read_text(encoding="utf-8")
+    return None
+
+
 def file_stem(node: nodes.Element, fallback: str) -> str:
     """The CSV file's name: the figure's or table's label (``fig-trend-index``), else its glue key,
     else ``fallback`` -- never docutils' automatic ``id3``, which moves when the page changes."""
@@ -175,6 +194,11 @@ def file_stem(node: nodes.Element, fallback: str) -> str:
         return labels[0]
     if node.get(GLUE_KEY):
         return str(node[GLUE_KEY]).replace("_", "-")
+    if isinstance(node, nodes.figure):
+        for image in node.findall(nodes.image):
+            uri = str(image.get("uri", ""))
+            if uri and "://" not in uri:
+                return Path(uri).stem
     return fallback
 
 
