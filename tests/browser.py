@@ -128,6 +128,11 @@ class Browser:
                     foreign.append(url)
         return errors, foreign
 
+    def logs(self) -> tuple[list[str], list[str]]:
+        """Console errors and requests to other hosts since the last :meth:`visit` or call: what a
+        test's clicks and typing after a visit brought about."""
+        return self._drain_logs()
+
     def visit(self, url: str) -> Visit:
         """Open ``url``, wait until it has loaded, and report what happened."""
         self._drain_logs()  # forget what earlier pages left behind

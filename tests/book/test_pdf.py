@@ -67,9 +67,11 @@ def test_the_pdf_has_the_chapters_and_not_the_profiles(pdf_text):
     for notebook in chapters():
         words = _title(BOOK_DIR / f"{notebook}.ipynb").split()[:4]
         assert " ".join(words) in pdf_text, notebook
-    profiles = sorted((BOOK_DIR / "profiles").glob("GM*.ipynb"))
-    assert profiles
-    assert [p.stem for p in profiles if _title(p) in pdf_text] == []
+    pages = sorted((BOOK_DIR / "profiles").glob("GM*.md"))
+    titles = {p.stem: next(line[2:] for line in p.read_text(encoding="utf-8").splitlines() if line.startswith("# "))
+              for p in pages}
+    assert len(titles) > 300 and titles["GM0363"] == "Amsterdam (GM0363)"
+    assert [code for code, title in titles.items() if title in pdf_text] == []
 
 
 def test_the_pdf_leaves_out_folded_code_and_points_to_interactive_outputs(pdf_text):

@@ -104,7 +104,8 @@ def benchmark_rows(bench: NeedBenchmark, register: pd.DataFrame, flags: pd.DataF
             "Municipality": shown, "Province": row["province"], "Youth-care region": row["jz_region"],
             "Actual (EUR)": _number(n["actual_eur"]), "Need benchmark (EUR)": _number(n["expected_eur"]),
             "90% interval (EUR)": interval[90], "95% interval (EUR)": interval[95],
-            "Actual vs benchmark (%)": MISSING if pd.isna(gap) else precision.fmt(gap, "+.0f"),
+            "Actual vs benchmark (%)": (MISSING if pd.isna(gap)
+                                        else precision.fmt(gap, "+.0f").replace("-", "\N{MINUS SIGN}")),
             "Verdict (95% interval)": VERDICT_TEXT[str(row["verdict"])], "Flags and reasons": notes or "",
             "Also known as": ", ".join(aliases(str(code), name)),
         })

@@ -91,23 +91,43 @@ def trend_index(data: pd.DataFrame, *, municipalities: int, first: int, prices: 
 
 
 def driver_scatter(data: pd.DataFrame, *, drivers: list[str], labels: dict[str, str], outcome: str,
-                   correlations: pd.Series, year: int) -> Figure:
-    """One scatter per driver against the outcome, with a least-squares line; ``data`` per municipality."""
-    ncols = 4
+                   correlations: pd.Series, year: int, log_drivers: frozenset[str] = frozenset()) -> Figure:
+    """One scatter per driver against the outcome, with a least-squares line; ``data`` per municipality.
+
+    Two panels a row, so that on a phone each panel is half the screen wide.  A log outcome
+    (``log_...``) is drawn in euros on a logarithmic axis, and so is a logged driver in its own units:
+    the fit, done on the logs, is then a straight line, and the reader reads euros, not logs.
+    """
+    ncols = 2
     nrows = int(np.ceil(len(drivers) / ncols))
-    fig, axes = figures.new_figure(nrows, ncols, figsize=(11, 3.3 * nrows + 0.6), sharey=True)
+    fig, axes = figures.new_figure(nrows, ncols, figsize=(8.0, 2.9 * nrows + 0.9), sharey=True)
+    log_outcome = outcome.startswith("log_")
     for ax, name in zip(np.ravel(axes), drivers):
-        x, y = data[name], data[outcome]
-        ax.scatter(x, y, s=8, alpha=0.5, color=PALETTE[0], edgecolor="none")
+        x, y = data[name].to_numpy(float), data[outcome].to_numpy(float)
         slope, intercept = np.polyfit(x, y, 1)
         grid = np.linspace(x.min(), x.max(), 50)
-        ax.plot(grid, intercept + slope * grid, color=PALETTE[1], linewidth=1.5)
+        fit = intercept + slope * grid
+        shown_x = np.exp(x) if name in log_drivers else x
+        shown_grid = np.exp(grid) if name in log_drivers else grid
+        ax.scatter(shown_x, np.exp(y) if log_outcome else y, s=8, alpha=0.5, color=PALETTE[0], edgecolor="none")
+        ax.plot(shown_grid, np.exp(fit) if log_outcome else fit, color=PALETTE[1], linewidth=1.5)
+        if name in log_drivers:
+            from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+            ax.set_xscale("log")
+            ax.xaxis.set_major_locator(LogLocator(base=10))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+            ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_title(f"r = {correlations[name]:.2f}", fontsize=9, loc="right")
-        ax.set_xlabel(textwrap.fill(labels[name], 34), fontsize=8)
+        ax.set_xlabel(textwrap.fill(labels[name], 38), fontsize=9)
     for ax in np.ravel(axes)[len(drivers):]:
         ax.set_visible(False)
+    if log_outcome:
+        ax0 = np.ravel(axes)[0]
+        ax0.set_yscale("log")
+        _euro_axis(ax0.yaxis, np.exp(data[outcome].to_numpy(float)))
     for ax in np.ravel(axes)[::ncols]:
-        ax.set_ylabel("log EUR per inhabitant 0-17")
+        ax.set_ylabel("EUR per inhabitant 0-17\n(log scale)" if log_outcome else "EUR per inhabitant 0-17")
     return figures.finish_grid(fig, title=f"Youth-care cost per young inhabitant against need drivers, {year}")
 
 
@@ -135,24 +155,6 @@ def coefficient_effects(data: pd.DataFrame, *, models: list[str], drivers: list[
                           xlabel=xlabel, ylabel="")
 
 
-def actual_predicted(data: pd.DataFrame, *, label: str) -> Figure:
-    """Actual against predicted, one dot per municipality; rows with ``highlight`` are named.
-
-    ``data``: ``gm_code, name, predicted, actual, highlight`` (``above``, ``below`` or empty).
-    """
-    fig, ax = figures.new_figure(figsize=(7.5, 6.0))
-    ax.scatter(data["predicted"], data["actual"], s=10, alpha=0.5, color=PALETTE[0], edgecolor="none")
-    lo = min(data["predicted"].min(), data["actual"].min())
-    hi = max(data["predicted"].max(), data["actual"].max())
-    ax.plot([lo, hi], [lo, hi], color="#777777", linewidth=0.8)
-    for row in data[data["highlight"] != ""].itertuples():
-        ax.annotate(row.name, (row.predicted, row.actual), fontsize=7.5, xytext=(4, 0),
-                    textcoords="offset points", va="center",
-                    color=PALETTE[1] if row.highlight == "above" else PALETTE[3])
-    return figures.finish(fig, ax, title="Actual against predicted cost, municipal means",
-                          xlabel=f"Predicted by need drivers: {label}", ylabel=f"Actual: {label}")
-
-
 def change_scatter(data: pd.DataFrame, *, first: int, last: int, unit: str) -> Figure:
     """Actual change against the change the drivers explain, one dot per municipality.
 
@@ -169,11 +171,13 @@ def change_scatter(data: pd.DataFrame, *, first: int, last: int, unit: str) -> F
 
 def robustness_panels(data: pd.DataFrame, *, variants: list[str], key: list[str], titles: dict[str, str],
                       xlabels: dict[str, str]) -> Figure:
-    """One panel per key driver: the coefficient under each variant, between and two-way FE.
+    """One panel per key driver, stacked (readable on a phone): the coefficient under each variant,
+    between and two-way FE.
 
     ``data``: ``variant, model, variable, coef, lower, upper``.
     """
-    fig, axes = figures.new_figure(1, len(key), figsize=(12, 4.8), sharey=True)
+    panel_height = 0.32 * len(variants) + 1.1
+    fig, axes = figures.new_figure(len(key), 1, figsize=(8.0, panel_height * len(key) + 0.8))
     for ax, name in zip(np.atleast_1d(axes), key):
         for model, colour, offset in (("Between", PALETTE[0], -0.15), ("Two-way FE", PALETTE[1], 0.15)):
             part = data[(data["variable"] == name) & (data["model"] == model)]
@@ -181,13 +185,12 @@ def robustness_panels(data: pd.DataFrame, *, variants: list[str], key: list[str]
             ax.errorbar(part["coef"], y, xerr=[part["coef"] - part["lower"], part["upper"] - part["coef"]],
                         fmt="o", markersize=4, capsize=2, color=colour, label=model, linestyle="none")
         ax.axvline(0, color="#777777", linewidth=0.8)
-        ax.set_title(titles[name], fontsize=9, loc="left")
-        ax.set_xlabel(xlabels[name], fontsize=8)
-    first_ax = np.atleast_1d(axes)[0]
-    first_ax.set_yticks(range(len(variants)))
-    first_ax.set_yticklabels(variants, fontsize=8.5)
-    first_ax.invert_yaxis()
-    first_ax.legend(frameon=False, fontsize=8, loc="lower left")
+        ax.set_title(titles[name], fontsize=10, loc="left")
+        ax.set_xlabel(xlabels[name], fontsize=9)
+        ax.set_yticks(range(len(variants)))
+        ax.set_yticklabels(variants, fontsize=9)
+        ax.invert_yaxis()
+    np.atleast_1d(axes)[0].legend(frameon=False, fontsize=9, loc="best")
     return figures.finish_grid(fig, title="Key coefficients under each robustness variant (95% intervals)")
 
 

@@ -270,7 +270,7 @@ def _benchmark_section(p: Profiles, code: str, name: str, rec: Records) -> dict[
         if expected is not None:
             text += ("For reference: " + (f"actual {eur(actual)}; " if actual is not None else "")
                      + stated[0].lower() + stated[1:])
-    frame = pd.DataFrame({f"{year} (EUR per inhabitant aged 0-17)": [
+    frame = pd.DataFrame({f"{year} (EUR)": [
         number(actual), number(expected), interval("lower_90", "upper_90").replace("EUR ", ""),
         interval("lower_95", "upper_95").replace("EUR ", ""),
         signed_pct(gap) if verdict != "not assessed" else MISSING,

@@ -149,9 +149,15 @@ def interactive_table(frame: pd.DataFrame, table_id: str, *, caption: str, numer
              "white-space:nowrap}"))
     download = ""
     if csv is not None:
-        data = base64.b64encode(csv.to_csv(index=False, lineterminator="\n").encode("utf-8")).decode("ascii")
-        download = (f'<p><a href="data:text/csv;charset=utf-8;base64,{data}" download="{escape(csv_name)}">'
-                    f"Download the table (CSV, {len(csv)} rows)</a></p>")
+        # Whole numbers as whole numbers: a rounded euro amount is 2261, not 2261.0.
+        whole = {c: "Int64" for c in csv.columns if pd.api.types.is_float_dtype(csv[c])
+                 and bool((csv[c].dropna() % 1 == 0).all())}
+        text = csv.astype(whole).to_csv(index=False, lineterminator="\n")
+        data = base64.b64encode(text.encode("utf-8")).decode("ascii")
+        # The same words and class as the downloads the HTML build puts under every other table.
+        download = (f'<p class="data-download">Download the data (CSV, {len(csv)} rows): '
+                    f'<a href="data:text/csv;charset=utf-8;base64,{data}" download="{escape(csv_name)}">'
+                    f'<code>{escape(csv_name)}</code></a></p>')
     script = _ORDER_SCRIPT % {"bundle": _itables_underscore_version(), "type": NUMBER_TYPE}
     return HTML(f'<div class="jz-interactive-table"><p class="jz-table-caption"><strong>{escape(caption)}</strong></p>'
                 f'{script}{table}'
