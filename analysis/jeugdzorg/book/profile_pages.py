@@ -17,8 +17,6 @@ Files (relative to ``book/``): ``profiles.md`` (the index, A-Z and by province),
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -122,21 +120,20 @@ class Records:
         return value
 
     def csv(self) -> bytes:
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["gm_code", "name", "section", "measure", "year", "unit", "value", "note"])
-        for section, measure, year, unit, value, note in self.rows:
-            writer.writerow([self.code, self.name, section, measure, year, unit, "" if value is None else value, note])
-        return out.getvalue().encode("utf-8")
+        rows = [[self.code, self.name, section, measure, year, unit, value, note]
+                for section, measure, year, unit, value, note in self.rows]
+        return _csv_bytes(["gm_code", "name", "section", "measure", "year", "unit", "value", "note"], rows)
+
+
+def _csv_bytes(columns: list[str], rows: list[list[Any]]) -> bytes:
+    """Rows as CSV, each value as written (object columns: 2220 stays 2220, not 2220.0; None is empty)."""
+    frame = pd.DataFrame(rows, columns=columns, dtype=object)
+    return frame.to_csv(index=False, lineterminator="\n", na_rep="").encode("utf-8")
 
 
 def _figure_csv(columns: list[str], rows: list[list[Any]]) -> bytes:
     """The numbers a figure draws, one row per point (an empty cell where nothing is drawn)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows([["" if v is None else v for v in row] for row in rows])
-    return out.getvalue().encode("utf-8")
+    return _csv_bytes(columns, rows)
 
 
 def _group_value(p: Profiles, code: str, kind: str, year: int, column: str) -> float | None:
