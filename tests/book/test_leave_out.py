@@ -70,3 +70,9 @@ def test_links_in_written_pages_to_a_left_out_chapter_become_text(tmp_path):
     text = page.read_text(encoding="utf-8")
     assert "{doc}`../budget`" not in text and "budget chapter (not in this build)" in text
     assert "{doc}`../trends`" in text
+
+
+def test_a_link_with_its_own_words_to_a_left_out_chapter_keeps_the_words():
+    text = "Zie de {doc}`lijst van alle gemeenten <profiles>` en {doc}`maps`."
+    out = unlink_references(text, ["profiles"], "nl")
+    assert out == "Zie de lijst van alle gemeenten (niet in deze uitgave) en {doc}`maps`."

@@ -116,25 +116,24 @@ def test_benchmark_verdicts_follow_the_intervals_shown(pages, profiles):
     seen = set()
     for code, page in pages.items():
         rows = table_rows(page, "Need benchmark of")
-        verdict = rows["Verdict (95% interval)"][0]
+        verdict = rows["Position against the 95% interval"][0]
         seen.add(verdict)
         text = page.split("## Cost against need")[1].split("```{table}")[0]
-        if verdict in ("above the expected range", "below the expected range"):
+        if verdict in ("above", "below"):
             actual = number(rows["Actual cost"][0])
             low, high = (number(x) for x in rows["95% interval"][0].split(" to "))
             assert (actual >= high) if verdict.startswith("above") else (actual <= low), code
-            assert f"**{verdict.split()[0]} the 95% interval**" in text
+            assert f"**{verdict} the 95% interval**" in text
         else:
             assert not re.search(r"\b(above|below) the (95% interval|expected range)", text), code
-        if verdict == "within the expected range":
+        if verdict == "within":
             actual = number(rows["Actual cost"][0])
             low, high = (number(x) for x in rows["95% interval"][0].split(" to "))
             assert low <= actual <= high, code
         if verdict == "not assessed":
             assert f"No above/below verdict for {PP._md_escape(profiles.municipalities.at[code, 'name'])}" in text
             assert rows["Actual against the benchmark"][0] == PP.MISSING
-    assert seen == {"above the expected range", "below the expected range", "within the expected range",
-                    "not assessed"}
+    assert seen == {"above", "below", "within", "not assessed"}
 
 
 def test_flagged_municipalities_get_no_verdict_and_say_why(pages, profiles):
@@ -143,7 +142,7 @@ def test_flagged_municipalities_get_no_verdict_and_say_why(pages, profiles):
     assert len(ranked) > 5
     for row in ranked.itertuples():
         page = pages[row.gm_code]
-        assert table_rows(page, "Need benchmark of")["Verdict (95% interval)"][0] == "not assessed"
+        assert table_rows(page, "Need benchmark of")["Position against the 95% interval"][0] == "not assessed"
         assert V.FLAG_RULES[row.flag] in page
         assert "left out of rankings" in page
     unflagged = set(profiles.municipalities.index) - set(flags["gm_code"])

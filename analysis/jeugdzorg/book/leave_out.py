@@ -17,7 +17,8 @@ from pathlib import Path
 SUMMARY_PAGES = ("conclusions.md", "samenvatting.md")
 NOT_IN_BUILD = {"en": "not in this build", "nl": "niet in deze uitgave"}
 #: How the Dutch summary names a chapter that may be left out (its file name is English).
-DUTCH_CHAPTER_NAMES = {"budget": "begroting", "care_mix": "zorgvormen", "validation": "validatie"}
+DUTCH_CHAPTER_NAMES = {"budget": "begroting", "care_mix": "zorgvormen", "validation": "validatie",
+                       "profiles": "gemeentepagina's"}
 
 
 def _pastes_from(block: str, names: list[str]) -> bool:
@@ -54,12 +55,15 @@ def drop_paragraphs(text: str, names: list[str]) -> str:
 
 
 def unlink_references(text: str, names: list[str], language: str = "en") -> str:
-    """Replace ``{doc}`name``` of a left-out chapter by plain text saying it is not in this build."""
+    """Replace ``{doc}`name``` (or ``{doc}`words <name>```) of a left-out chapter by plain text saying
+    it is not in this build."""
     for name in names:
-        text = re.sub(r"\{doc\}`(?:\.\./)?%s`" % re.escape(name), f"the {name.replace('_', ' ')} chapter "
-                      f"({NOT_IN_BUILD[language]})" if language == "en" else
-                      f"het hoofdstuk {DUTCH_CHAPTER_NAMES.get(name, name.replace('_', ' '))} "
-                      f"({NOT_IN_BUILD[language]})", text)
+        label = (f"the {name.replace('_', ' ')} chapter" if language == "en" else
+                 f"het hoofdstuk {DUTCH_CHAPTER_NAMES.get(name, name.replace('_', ' '))}")
+        target = r"(?:\.\./)?%s" % re.escape(name)
+        text = re.sub(r"\{doc\}`%s`" % target, f"{label} ({NOT_IN_BUILD[language]})", text)
+        text = re.sub(r"\{doc\}`([^`<]*?)\s*<%s>`" % target,
+                      lambda match: f"{match.group(1)} ({NOT_IN_BUILD[language]})", text)
     return text
 
 

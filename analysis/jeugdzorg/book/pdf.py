@@ -28,6 +28,7 @@ import yaml
 from ..atomic import remove_stale, swap_directory
 from ..paths import BOOK_DIR, BUILD_DIR, PROJECT_ROOT
 from .edition import load_edition
+from .leave_out import unlink_in_notebooks
 
 Progress = Callable[[str], None]
 
@@ -97,6 +98,8 @@ def build_pdf(*, book_dir: Path = BOOK_DIR, build_dir: Path = BUILD_DIR, progres
         with (PROJECT_ROOT / "_toc.yml").open(encoding="utf-8") as handle:
             toc = chapters_toc(yaml.safe_load(handle))
         (staging / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False), encoding="utf-8")
+        # Links to the municipality pages become text: the PDF does not carry them.
+        unlink_in_notebooks(staging / "book", [Path(LEFT_OUT).name])
         progress("building the PDF with Jupyter Book's LaTeX builder (xelatex) ...")
         start = time.perf_counter()
         env = {**os.environ, "SOURCE_DATE_EPOCH": _edition_epoch(), "FORCE_SOURCE_DATE": "1"}

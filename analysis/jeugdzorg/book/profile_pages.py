@@ -34,7 +34,7 @@ from ..analysis.profiles import Profiles, municipality_profiles
 from ..paths import TEMPLATES_DIR
 from . import precision, svg
 from .aliases import aliases, without_accents
-from .benchmark_table import FLAG_TITLES, VERDICT_TEXT
+from .benchmark_table import FLAG_TITLES
 from .figures import PALETTE
 from .tables import markdown_table
 
@@ -271,9 +271,11 @@ def _benchmark_section(p: Profiles, code: str, name: str, rec: Records) -> dict[
         number(actual), number(expected), interval("lower_90", "upper_90").replace("EUR ", ""),
         interval("lower_95", "upper_95").replace("EUR ", ""),
         signed_pct(gap) if verdict != "not assessed" else MISSING,
-        VERDICT_TEXT[verdict]]},
+        # One word (the sentence above says it in full): the table then fits a phone's width.
+        verdict]},
         index=pd.Index(["Actual cost", "Need benchmark (expected cost)", "90% interval", "95% interval",
-                        "Actual against the benchmark", f"Verdict ({level}% interval)"], name="Measure"))
+                        "Actual against the benchmark", f"Position against the {level}% interval"],
+                       name="Measure"))
     return {"benchmark_text": text.strip(), "benchmark_table": _table(frame)}
 
 
