@@ -21,12 +21,21 @@ def glued_values(notebook: dict) -> dict[str, str]:
     return values
 
 
-def glued_output(notebook: dict, key: str) -> dict:
-    """The data bundle (mime type -> content) glued under ``key``."""
+def glued_outputs(notebook: dict) -> dict[str, dict]:
+    """Every glue key -> its data bundle (mime type -> content), from an executed notebook."""
+    bundles = {}
     for cell in notebook["cells"]:
         for output in cell.get("outputs", []):
             record = output.get("metadata", {}).get("scrapbook")
-            if record and record["name"] == key:
+            if record:
                 prefix = record["mime_prefix"]
-                return {mime[len(prefix):]: value for mime, value in output["data"].items()}
-    raise KeyError(key)
+                bundles[record["name"]] = {mime[len(prefix):]: value for mime, value in output["data"].items()}
+    return bundles
+
+
+def glued_output(notebook: dict, key: str) -> dict:
+    """The data bundle (mime type -> content) glued under ``key``."""
+    bundles = glued_outputs(notebook)
+    if key not in bundles:
+        raise KeyError(key)
+    return bundles[key]

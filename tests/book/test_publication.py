@@ -24,21 +24,11 @@ from jeugdzorg.book.runner import planned_notebooks
 from jeugdzorg.data.snapshot import read_manifest
 from jeugdzorg.paths import BOOK_DIR, PROJECT_ROOT, data_dir
 
-from tests.helpers import glued_output, load_notebook
+from tests.helpers import glued_outputs, load_notebook
 
 NOTEBOOKS = [task.output for task in planned_notebooks() if task.output.endswith(".ipynb")]
 #: Municipality pages whose figure downloads are read (one with both figures, one with a gap in its costs).
 PROFILE_SAMPLE = ("GM0363", "GM0599")
-
-
-def _glued(notebook: dict) -> dict[str, dict]:
-    out = {}
-    for cell in notebook["cells"]:
-        for output in cell.get("outputs", []):
-            record = output.get("metadata", {}).get("scrapbook")
-            if record:
-                out[record["name"]] = glued_output(notebook, record["name"])
-    return out
 
 
 def _downloads(html: Path, notebook: str) -> dict[str, str]:
@@ -69,7 +59,7 @@ def _as_number(text: str) -> str:
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_every_figure_offers_exactly_the_numbers_it_draws(built_html, notebook):
-    glued = _glued(load_notebook(BOOK_DIR / notebook))
+    glued = glued_outputs(load_notebook(BOOK_DIR / notebook))
     files = _downloads(built_html, notebook)
     page = (built_html / "book" / notebook).with_suffix(".html").read_text(encoding="utf-8")
     figures = [key for key in glued if key.endswith("_data")]
@@ -93,7 +83,7 @@ def test_a_municipality_pages_figures_offer_the_numbers_written_beside_their_ima
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_every_table_offers_exactly_the_cells_it_shows(built_html, notebook):
-    glued = _glued(load_notebook(BOOK_DIR / notebook))
+    glued = glued_outputs(load_notebook(BOOK_DIR / notebook))
     files = {name: list(csv.reader(io.StringIO(text))) for name, text in _downloads(built_html, notebook).items()}
     tables = {key: bundle["text/markdown"] for key, bundle in glued.items() if "text/markdown" in bundle}
     assert tables or not notebook.endswith("reproducibility.ipynb")

@@ -244,8 +244,6 @@ def choropleth(boundaries: geopandas.GeoDataFrame, values: pd.Series, *, title: 
         If ``values`` has duplicate codes, codes that are not in ``boundaries`` (probably the wrong
         boundary year), non-numeric values, or no value at all.
     """
-    import geopandas
-
     if "gm_code" not in boundaries.columns:
         raise ValueError("boundaries lack the column gm_code; read them with read_boundaries")
     aligned = _align(boundaries, values)
@@ -261,16 +259,7 @@ def choropleth(boundaries: geopandas.GeoDataFrame, values: pd.Series, *, title: 
     palette = [matplotlib.colors.to_hex(colormap(p)) for p in positions]
     colours = [palette[n] if n >= 0 else MISSING_COLOUR for n in numbers]
 
-    projected = boundaries.to_crs(RD_NEW) if boundaries.crs is not None else boundaries
-    fig, ax = new_figure(figsize=(7.0, 8.0))
-    projected.plot(ax=ax, color=colours, edgecolor=BORDER_COLOUR, linewidth=0.3)
-    # Without axes, near-white classes (the centre of a diverging map) would dissolve into the
-    # page: a thin grey outline of the country and its lakes keeps the shape readable.
-    geopandas.GeoSeries([_outline(projected.geometry.values)], crs=projected.crs).plot(
-        ax=ax, color=OUTLINE_COLOUR, linewidth=0.4)
-    ax.set_aspect("equal")
-    ax.margins(0.01)
-    ax.set_axis_off()  # map coordinates have no meaningful units for the reader
+    fig, ax = _draw_municipalities(boundaries, colours)
 
     handles = [Patch(facecolor=colour, edgecolor="#999999", linewidth=0.4, label=label)
                for colour, label in zip(palette, class_labels(edges, aligned, prefix=prefix,
@@ -282,6 +271,24 @@ def choropleth(boundaries: geopandas.GeoDataFrame, values: pd.Series, *, title: 
     ax.legend(handles=handles, title=legend_title, loc="upper left", frameon=False, fontsize=9,
               title_fontsize=9.5, alignment="left", handlelength=1.6, handleheight=1.1)
     return finish(fig, ax, title=title, xlabel="", ylabel="", source=source)
+
+
+def _draw_municipalities(boundaries: geopandas.GeoDataFrame, fills: list[str]) -> tuple[Figure, Any]:
+    """The municipalities in the Dutch national grid (RD New), filled with ``fills`` (in row order),
+    with the outline of the country; no axes (map coordinates mean nothing to a reader)."""
+    import geopandas  # heavy: only when a map is drawn
+
+    projected = boundaries.to_crs(RD_NEW) if boundaries.crs is not None else boundaries
+    fig, ax = new_figure(figsize=(7.0, 8.0))
+    projected.plot(ax=ax, color=fills, edgecolor=BORDER_COLOUR, linewidth=0.3)
+    # Without axes, near-white classes (the centre of a diverging map) would dissolve into the
+    # page: a thin grey outline of the country and its lakes keeps the shape readable.
+    geopandas.GeoSeries([_outline(projected.geometry.values)], crs=projected.crs).plot(
+        ax=ax, color=OUTLINE_COLOUR, linewidth=0.4)
+    ax.set_aspect("equal")
+    ax.margins(0.01)
+    ax.set_axis_off()
+    return fig, ax
 
 
 def _outline(geometries: np.ndarray) -> Any:
@@ -341,8 +348,6 @@ def categorical_map(boundaries: geopandas.GeoDataFrame, categories: pd.Series, c
         Label -> colour, in the order of the legend; a label that no municipality has is left out of
         the legend, a label not in ``colours`` is an error.
     """
-    import geopandas
-
     if categories.index.has_duplicates:
         raise ValueError("categories has duplicate GM codes")
     unknown = sorted(set(categories.dropna()) - set(colours))
@@ -350,14 +355,7 @@ def categorical_map(boundaries: geopandas.GeoDataFrame, categories: pd.Series, c
         raise ValueError(f"categories without a colour: {unknown}")
     aligned = categories.reindex(boundaries["gm_code"])
     fills = [colours[c] if isinstance(c, str) else MISSING_COLOUR for c in aligned]
-    projected = boundaries.to_crs(RD_NEW) if boundaries.crs is not None else boundaries
-    fig, ax = new_figure(figsize=(7.0, 8.0))
-    projected.plot(ax=ax, color=fills, edgecolor=BORDER_COLOUR, linewidth=0.3)
-    geopandas.GeoSeries([_outline(projected.geometry.values)], crs=projected.crs).plot(
-        ax=ax, color=OUTLINE_COLOUR, linewidth=0.4)
-    ax.set_aspect("equal")
-    ax.margins(0.01)
-    ax.set_axis_off()
+    fig, ax = _draw_municipalities(boundaries, fills)
     present = set(aligned.dropna())
     handles = [Patch(facecolor=colour, edgecolor="#999999", linewidth=0.4, label=f"{label} ({int((aligned == label).sum())})")
                for label, colour in colours.items() if label in present]
