@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..analysis import budget as B
 from ..analysis import estimation as E
 from ..analysis import panel as P
 from ..analysis import validation as V
@@ -481,7 +482,9 @@ def _budget_section(p: Profiles, code: str, name: str, rec: Records) -> dict[str
         screened_years = [y for y in in_years if bool(own.at[y, "screened"])]
         if screened_years and screened_years != [year]:
             text += f" The figures of {_years(screened_years)} are screened as a recording error."
-    return {"budget_text": text, "budget_table": _table(table)}
+    low, high = B.PLAUSIBLE_REALISATION
+    return {"budget_text": text, "budget_table": _table(table),
+            "screen": f"{precision.fmt(low, 'g')} to {precision.fmt(high, 'g')} times"}
 
 
 def _pct_cell(value: float | None) -> str:
