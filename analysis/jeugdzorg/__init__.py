@@ -3,8 +3,8 @@
 The package is layered; a module imports only from its own layer and the layers below it
 (``tests/test_architecture.py`` enforces this with import-linter):
 
-``cli``, ``benchmark``
-    The command line behind ``python3 make.py`` and the build benchmark (top).
+``cli``, ``build_timing``
+    The command line behind ``python3 make.py`` and the build timing behind ``make.py benchmark`` (top).
 ``jeugdzorg.book``
     Everything that turns results into the book: the notebook runner, figure style, tables,
     maps, number formatting and glue helpers, the sentences of the municipality profiles.

@@ -203,7 +203,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_benchmark(args: argparse.Namespace) -> int:
-    from .benchmark import run
+    from .build_timing import run
 
     run(runs=args.runs, with_tests=args.with_tests)
     return 0

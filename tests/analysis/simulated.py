@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from jeugdzorg.analysis import benchmark as B
+from jeugdzorg.analysis import need_benchmark as B
 
 #: True coefficients of the simulated need drivers.
 TRUTH = {"x1": 0.08, "x2": -0.05}
-#: True residual standard deviation (log points) per size class of :mod:`jeugdzorg.analysis.benchmark`.
+#: True residual standard deviation (log points) per size class of :mod:`jeugdzorg.analysis.need_benchmark`.
 NOISE = dict(zip(B.size_labels(), (0.30, 0.20, 0.15, 0.10)))
 LEVELS = {2019: 7.0, 2020: 7.08, 2021: 7.15, 2022: 7.21, 2023: 7.3}
 

@@ -7,7 +7,7 @@
                  robustness variants; explained-variance shares, regional between model, what the
                  within estimates can identify
 ``decomposition`` Shapley and Owen decompositions of R²
-``benchmark``    the need benchmark: expected cost per young inhabitant in euros, prediction
+``need_benchmark`` the need benchmark: expected cost per young inhabitant in euros, prediction
                  intervals by size class, above / below / within verdicts
 ``forecast``     rolling-origin validation (need benchmark, persistence, need + own history) and
                  the next-year forecast

@@ -5,7 +5,7 @@ For every origin year *t* from the first sample year on, everything is fitted on
 predictors are compared:
 
 need benchmark
-    :class:`jeugdzorg.analysis.benchmark.NeedModel` fitted on the years up to *t*, applied to the
+    :class:`jeugdzorg.analysis.need_benchmark.NeedModel` fitted on the years up to *t*, applied to the
     drivers of *t + 1*.  Need-based: it does not use the municipality's own cost.
 persistence
     The municipality's own cost in *t*.
@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import benchmark as B
+from . import need_benchmark as B
 from . import estimation as E
 from . import panel as P
 from . import validation as V
@@ -82,7 +82,7 @@ class OwnHistory:
     last_deviation
         Per municipality, its deviation in the last training year.
     scale
-        :class:`~jeugdzorg.analysis.benchmark.ResidualScale` of the regression's errors by size class:
+        :class:`~jeugdzorg.analysis.need_benchmark.ResidualScale` of the regression's errors by size class:
         the forecast's interval.
     persistence_scale
         The same for the errors of persistence in the training years (a year's log cost minus the

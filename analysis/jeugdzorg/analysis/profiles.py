@@ -4,7 +4,7 @@
 shows: its cost per young inhabitant over the book's years beside the medians of its size class, its
 youth-care region and the Netherlands; its use of youth care; budget against realised cost with the
 plausibility screen of the budget chapter; its care mix in the latest accounts; the need benchmark
-with its intervals (:func:`jeugdzorg.analysis.benchmark.need_benchmark`, the same call as the
+with its intervals (:func:`jeugdzorg.analysis.need_benchmark.need_benchmark`, the same call as the
 panel-models chapter, so the numbers agree); the validation flags and the breaks in its series.
 
 Everything is returned at full precision (:class:`Profiles`); :mod:`jeugdzorg.book.profile_pages`
@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..data.iv3 import COMPARABLE_CATEGORIES
 from ..data.mergers import SUM, Rule, harmonise
-from . import benchmark as B
+from . import need_benchmark as B
 from . import budget
 from . import estimation as E
 from . import panel as P
@@ -259,7 +259,7 @@ def municipality_profiles(tables: dict[str, pd.DataFrame], spec: E.Specification
         The snapshot (:func:`jeugdzorg.data.snapshot.load_snapshot`).
     spec
         The book's specification (first and last year, boundary year, driver set); the need benchmark
-        is :func:`jeugdzorg.analysis.benchmark.need_benchmark` of it, as in the panel-models chapter.
+        is :func:`jeugdzorg.analysis.need_benchmark.need_benchmark` of it, as in the panel-models chapter.
     benchmark
         The need benchmark of ``spec``, if already computed.
 

@@ -2,7 +2,7 @@
 
 ``precision``    how precisely each kind of quantity is stored (every stored number passes through it)
 ``publish``      glue helpers the chapter notebooks use instead of ``myst_nb.glue``
-``tables``       DataFrames as Markdown tables (numbered by Sphinx) and the interactive benchmark table
+``tables``       DataFrames as Markdown tables (numbered by Sphinx) and the interactive need-benchmark table
 ``figures``      the figure style: title, labelled axes with units, source line
 ``maps``         classed choropleth maps of the municipalities
 ``profile_pages`` the municipality pages: every municipality's numbers rounded, worded and written as

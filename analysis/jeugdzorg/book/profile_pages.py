@@ -35,7 +35,7 @@ from ..analysis.profiles import Profiles, municipality_profiles
 from ..paths import TEMPLATES_DIR
 from . import precision, svg
 from .aliases import aliases, without_accents
-from .benchmark_table import FLAG_TITLES
+from .need_benchmark_table import FLAG_TITLES
 from .figures import PALETTE
 from .tables import markdown_table
 
@@ -282,7 +282,7 @@ def _benchmark_section(p: Profiles, code: str, name: str, rec: Records) -> dict[
 
 def _reason_text(p: Profiles, code: str, name: str, reason: str, year: int) -> str:
     """Why the benchmark gives no verdict, in a sentence (the reasons of
-    :func:`jeugdzorg.analysis.benchmark.need_benchmark`)."""
+    :func:`jeugdzorg.analysis.need_benchmark.need_benchmark`)."""
     if reason.startswith("flagged"):
         rule = reason.split(":", 1)[1].strip() if ":" in reason else reason
         return (f"its cost is flagged: {rule}. Its figures stay on this page, marked; they are left out of rankings "

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jeugdzorg.analysis import benchmark as B
+from jeugdzorg.analysis import need_benchmark as B
 from jeugdzorg.analysis import estimation as E
 from jeugdzorg.analysis import validation as V
 from tests.analysis.simulated import NOISE, TRUTH, simulate

@@ -1,7 +1,7 @@
 """The benchmark table and the need-benchmark map of the maps chapter (real snapshot, committed outputs).
 
 What a browser does with the table (sorting both ways, searching, following a row's link) is in
-``test_benchmark_table_browser.py``.
+``test_need_benchmark_table_browser.py``.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import re
 import pandas as pd
 import pytest
 
-from jeugdzorg.analysis import benchmark as B
+from jeugdzorg.analysis import need_benchmark as B
 from jeugdzorg.analysis import estimation as E
 from jeugdzorg.analysis import validation as V
-from jeugdzorg.book.benchmark_table import MISSING, VERDICT_TEXT, benchmark_rows
+from jeugdzorg.book.need_benchmark_table import MISSING, VERDICT_TEXT, benchmark_rows
 from jeugdzorg.book.profile_pages import PAGES_DIR
 from jeugdzorg.paths import BOOK_DIR
 from tests.helpers import glued_output, glued_values, load_notebook

@@ -1,6 +1,6 @@
 """The benchmark table of the maps chapter: every municipality's actual cost beside its need benchmark.
 
-:func:`benchmark_rows` turns a :class:`jeugdzorg.analysis.benchmark.NeedBenchmark` and the validation
+:func:`benchmark_rows` turns a :class:`jeugdzorg.analysis.need_benchmark.NeedBenchmark` and the validation
 flags into the cells of the interactive table (rounded by kind, formatted, with a link to each
 municipality's page) and the numbers behind it (the CSV download).  The words for verdicts and flags
 are defined here once and used by the municipality pages as well (:mod:`jeugdzorg.book.profile_pages`).
@@ -12,7 +12,7 @@ from html import escape
 
 import pandas as pd
 
-from ..analysis.benchmark import NeedBenchmark
+from ..analysis.need_benchmark import NeedBenchmark
 from . import precision
 from .aliases import COMMON_NAMES, aliases
 
@@ -29,7 +29,7 @@ FLAG_TITLES = {
     "regional_body": "Buys care for its region",
     "care_mix_outlier": "Care mix shows where care is booked",
 }
-#: Short forms of the reasons :func:`jeugdzorg.analysis.benchmark.need_benchmark` gives for "not assessed".
+#: Short forms of the reasons :func:`jeugdzorg.analysis.need_benchmark.need_benchmark` gives for "not assessed".
 REASON_SHORT = (("flagged", "flagged cost: not ranked"), ("residence-rule host", "residence-rule host: no verdict"),
                 ("no realised cost", "no realised cost reported"),
                 ("cost outside the plausible range", "cost outside the plausible range"),
