@@ -10,6 +10,7 @@ gpd = pytest.importorskip("geopandas")
 
 from matplotlib.figure import Figure  # noqa: E402
 
+from jeugdzorg.analysis import figure_geometry as G  # noqa: E402
 from jeugdzorg.book import maps as geo  # noqa: E402
 from jeugdzorg.data.snapshot import load_boundaries  # noqa: E402
 
@@ -20,42 +21,42 @@ def boundaries_2025() -> gpd.GeoDataFrame:
 
 
 # ------------------------------------------------------------------------------------------------
-# classification
+# classification (in the analysis layer: the map draws the classes it is given)
 
 
 @pytest.mark.parametrize("classes", [2, 3, 4, 5, 7])
 def test_quantile_bins_are_monotonic_and_complete(classes):
     values = np.random.default_rng(classes).lognormal(7.0, 0.3, 342)
-    edges = geo.class_bins(values, classes, "quantiles")
+    edges = G.class_bins(values, classes, "quantiles")
     assert len(edges) == classes + 1
     assert np.all(np.diff(edges) > 0)
     assert edges[0] <= values.min() and edges[-1] >= values.max()
-    numbers = geo.assign_classes(values, edges)
+    numbers = G.assign_classes(values, edges)
     assert set(numbers) == set(range(classes))
 
 
 def test_quantile_bins_ignore_missing_and_survive_ties():
     values = pd.Series([1.0, 1.0, 1.0, 2.0, np.nan])
-    edges = geo.class_bins(values, 5, "quantiles")
+    edges = G.class_bins(values, 5, "quantiles")
     assert np.all(np.diff(edges) > 0)
     assert len(edges) - 1 <= 5
-    assert geo.assign_classes(values.to_numpy(), edges)[-1] == -1
+    assert G.assign_classes(values.to_numpy(), edges)[-1] == -1
 
 
 def test_fixed_bins_are_used_as_given():
-    assert geo.class_bins([1, 2, 3], 9, "fixed", bins=[0, 1000, 1500]) == [0.0, 1000.0, 1500.0]
+    assert G.class_bins([1, 2, 3], 9, "fixed", bins=[0, 1000, 1500]) == [0.0, 1000.0, 1500.0]
     with pytest.raises(ValueError, match="increasing"):
-        geo.class_bins([1, 2, 3], 3, "fixed", bins=[0, 2, 1])
+        G.class_bins([1, 2, 3], 3, "fixed", bins=[0, 2, 1])
     with pytest.raises(ValueError, match="needs bins"):
-        geo.class_bins([1, 2, 3], 3, "fixed")
+        G.class_bins([1, 2, 3], 3, "fixed")
     with pytest.raises(ValueError, match="symmetric"):
-        geo.class_bins([1, 2, 3], 3, "fixed", bins=[-1, 0, 2], diverging=True)
+        G.class_bins([1, 2, 3], 3, "fixed", bins=[-1, 0, 2], diverging=True)
 
 
 @pytest.mark.parametrize("classes", [4, 5, 6])
 def test_diverging_bins_are_symmetric(classes):
     values = np.random.default_rng(1).normal(3.0, 12.0, 342)
-    edges = np.asarray(geo.class_bins(values, classes, "quantiles", diverging=True))
+    edges = np.asarray(G.class_bins(values, classes, "quantiles", diverging=True))
     assert len(edges) == classes + 1
     assert np.all(np.diff(edges) > 0)
     np.testing.assert_allclose(edges, -edges[::-1])
@@ -80,11 +81,24 @@ def _legend_texts(fig: Figure) -> list[str]:
     return [text.get_text() for text in fig.axes[0].get_legend().get_texts()]
 
 
+def _classed(values: pd.Series, **options) -> pd.DataFrame:
+    return G.map_classes(values.rename("value"), **options)
+
+
+def test_map_classes_give_each_municipality_the_edges_of_its_class():
+    values = pd.Series([800.0, 1000.0, 1200.0, np.nan, 2400.0], index=["GM1", "GM2", "GM3", "GM4", "GM5"])
+    classed = _classed(values, scheme="fixed", bins=[0, 1000, 3000])
+    assert classed["gm_code"].tolist() == ["GM1", "GM2", "GM3", "GM5"]  # a missing value has no class
+    assert classed["class_from"].tolist() == [0.0, 1000.0, 1000.0, 1000.0]
+    assert classed["class_to"].tolist() == [1000.0, 3000.0, 3000.0, 3000.0]
+
+
 def test_choropleth_marks_missing_municipalities(boundaries_2025):
     codes = boundaries_2025["gm_code"]
     values = pd.Series(np.linspace(800.0, 2400.0, len(codes)), index=codes).iloc[1:]  # one missing
-    fig = geo.choropleth(boundaries_2025, values, title="Kosten per jongere, 2023",
-                         legend_title="Kosten per jongere (€)", missing_label="geen gegevens")
+    fig = geo.choropleth(_classed(values), column="value", title="Kosten per jongere, 2023",
+                         legend_title="Kosten per jongere (€)", missing_label="geen gegevens",
+                         boundaries=boundaries_2025)
     assert isinstance(fig, Figure)
     ax = fig.axes[0]
     assert ax.get_title(loc="left") == "Kosten per jongere, 2023"
@@ -99,16 +113,16 @@ def test_choropleth_marks_missing_municipalities(boundaries_2025):
 
 def test_choropleth_without_missing_has_no_missing_entry(boundaries_2025):
     values = pd.Series(np.arange(len(boundaries_2025), dtype=float), index=boundaries_2025["gm_code"])
-    fig = geo.choropleth(boundaries_2025, values, title="t", legend_title="l", scheme="fixed",
-                         bins=[0, 100, 200, 341])
+    fig = geo.choropleth(_classed(values, scheme="fixed", bins=[0, 100, 200, 341]), column="value", title="t",
+                         legend_title="l", boundaries=boundaries_2025)
     assert _legend_texts(fig) == ["0 – 100", "100 – 200", "200 – 341"]
 
 
 def test_diverging_choropleth_is_symmetric(boundaries_2025):
     values = pd.Series(np.random.default_rng(2).normal(0.0, 10.0, len(boundaries_2025)),
                        index=boundaries_2025["gm_code"])
-    fig = geo.choropleth(boundaries_2025, values, title="t", legend_title="%", diverging=True,
-                         classes=4)
+    fig = geo.choropleth(_classed(values, classes=4, diverging=True), column="value", title="t", legend_title="%",
+                         diverging=True, boundaries=boundaries_2025)
     texts = _legend_texts(fig)
     assert len(texts) == 4
     assert texts[1].endswith("– 0") and texts[2].startswith("0 –")
@@ -117,4 +131,11 @@ def test_diverging_choropleth_is_symmetric(boundaries_2025):
 def test_choropleth_refuses_codes_of_another_boundary_year(boundaries_2025):
     values = pd.Series([1.0, 2.0], index=["GM0014", "GM9999"])
     with pytest.raises(ValueError, match="GM9999"):
-        geo.choropleth(boundaries_2025, values, title="t", legend_title="l")
+        geo.choropleth(_classed(values), column="value", title="t", legend_title="l", boundaries=boundaries_2025)
+
+
+def test_a_map_without_boundaries_reads_the_snapshots_boundary_file(boundaries_2025):
+    """What a figure re-drawn from its CSV alone relies on: the committed boundary file."""
+    data = pd.DataFrame({"gm_code": boundaries_2025["gm_code"], "verdict": "within"})
+    fig = geo.categorical_map(data, column="verdict", colours={"within": "#efe6cf"}, title="t", legend_title="l")
+    assert _legend_texts(fig) == [f"within ({len(boundaries_2025)})"]

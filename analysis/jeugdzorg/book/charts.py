@@ -3,8 +3,9 @@
 Every function takes the figure's data as a DataFrame -- the same rounded numbers that
 :func:`jeugdzorg.book.publish.figure` glues as text beside the figure (so nbval checks them and
 readers can download them) -- and returns a finished figure in the book's style
-(:mod:`jeugdzorg.book.figures`).  Nothing here computes a statistic from raw data: a box plot gets
-its percentiles, a fitted line its two end points.
+(:mod:`jeugdzorg.book.figures`).  Nothing here computes a statistic: a box plot gets its
+percentiles, a fitted line its two end points, a histogram its bins and counts
+(:mod:`jeugdzorg.analysis.figure_geometry`), and ``tests/book/test_figures.py`` keeps it so.
 """
 
 from __future__ import annotations
@@ -15,8 +16,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..analysis.figure_geometry import LEAST_SQUARES, MUNICIPALITY
 from . import figures
 from .figures import PALETTE
+
+#: The reference lines of :func:`accounts_scatter` (``series`` of its data): line style, legend label.
+ACCOUNTS_LINES = {"accepted ratio, lowest": ("--", None), "accepted ratio, highest": ("--", None),
+                  "accounts = CBS": ("-", "Accounts = CBS")}
 
 
 def national_totals(data: pd.DataFrame) -> Figure:
@@ -90,42 +96,42 @@ def trend_index(data: pd.DataFrame, *, municipalities: int, first: int, prices: 
                           source="Bron: CBS 83454NED, 84134NED, 85099NED, 83131NED (CPI); analysis: this book")
 
 
-def driver_scatter(data: pd.DataFrame, *, drivers: list[str], labels: dict[str, str], outcome: str,
-                   correlations: pd.Series, year: int, log_drivers: frozenset[str] = frozenset()) -> Figure:
-    """One scatter per driver against the outcome, with a least-squares line; ``data`` per municipality.
+def driver_scatter(data: pd.DataFrame, *, drivers: list[str], labels: dict[str, str], outcome: str, year: int,
+                   log_drivers: list[str]) -> Figure:
+    """One scatter per driver against the outcome, with its least-squares line and correlation.
 
+    ``data`` (:func:`jeugdzorg.analysis.figure_geometry.driver_scatter_points`): ``driver, series,
+    gm_code, driver_value, <outcome without log_>, r``, in the reader's units; a municipality per
+    row, and the two end points of each driver's line (``series`` "least-squares line", with ``r``).
     Two panels a row, so that on a phone each panel is half the screen wide.  A log outcome
-    (``log_...``) is drawn in euros on a logarithmic axis, and so is a logged driver in its own units:
-    the fit, done on the logs, is then a straight line, and the reader reads euros, not logs.
+    (``log_...``) is drawn in euros on a logarithmic axis, and so is each of ``log_drivers`` in its
+    own units: the line, fitted to the logs, is then straight, and the reader reads euros, not logs.
     """
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
     ncols = 2
     nrows = int(np.ceil(len(drivers) / ncols))
     fig, axes = figures.new_figure(nrows, ncols, figsize=(8.0, 2.9 * nrows + 0.9), sharey=True)
-    log_outcome = outcome.startswith("log_")
+    column, log_outcome = outcome.removeprefix("log_"), outcome.startswith("log_")
     for ax, name in zip(np.ravel(axes), drivers):
-        x, y = data[name].to_numpy(float), data[outcome].to_numpy(float)
-        slope, intercept = np.polyfit(x, y, 1)
-        grid = np.linspace(x.min(), x.max(), 50)
-        fit = intercept + slope * grid
-        shown_x = np.exp(x) if name in log_drivers else x
-        shown_grid = np.exp(grid) if name in log_drivers else grid
-        ax.scatter(shown_x, np.exp(y) if log_outcome else y, s=8, alpha=0.5, color=PALETTE[0], edgecolor="none")
-        ax.plot(shown_grid, np.exp(fit) if log_outcome else fit, color=PALETTE[1], linewidth=1.5)
+        points = data[(data["driver"] == name) & (data["series"] == MUNICIPALITY)]
+        line = data[(data["driver"] == name) & (data["series"] == LEAST_SQUARES)]
+        ax.scatter(points["driver_value"], points[column], s=8, alpha=0.5, color=PALETTE[0],
+                   edgecolor="none")
+        ax.plot(line["driver_value"], line[column], color=PALETTE[1], linewidth=1.5)
         if name in log_drivers:
-            from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
-
             ax.set_xscale("log")
             ax.xaxis.set_major_locator(LogLocator(base=10))
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
             ax.xaxis.set_minor_formatter(NullFormatter())
-        ax.set_title(f"r = {correlations[name]:.2f}", fontsize=9, loc="right")
+        ax.set_title(f"r = {line['r'].iloc[0]:.2f}", fontsize=9, loc="right")
         ax.set_xlabel(textwrap.fill(labels[name], 38), fontsize=9)
     for ax in np.ravel(axes)[len(drivers):]:
         ax.set_visible(False)
     if log_outcome:
         ax0 = np.ravel(axes)[0]
         ax0.set_yscale("log")
-        _euro_axis(ax0.yaxis, np.exp(data[outcome].to_numpy(float)))
+        _euro_axis(ax0.yaxis, data.loc[data["series"] == MUNICIPALITY, column].to_numpy(float))
     for ax in np.ravel(axes)[::ncols]:
         ax.set_ylabel("EUR per inhabitant 0-17\n(log scale)" if log_outcome else "EUR per inhabitant 0-17")
     return figures.finish_grid(fig, title=f"Youth-care cost per young inhabitant against need drivers, {year}")
@@ -228,30 +234,35 @@ def model_budget(data: pd.DataFrame, *, year: int, circular: str) -> Figure:
                           source="Bron: CBS (Iv3), Ministerie van BZK (gemeentefonds); analysis: this book")
 
 
-def share_histogram(data: pd.DataFrame, *, column: str, year: int) -> Figure:
+def share_histogram(data: pd.DataFrame, *, year: int) -> Figure:
     """Histogram of a share across municipalities with its median.
 
-    ``data``: ``gm_code, <column>``.
+    ``data`` (:func:`jeugdzorg.analysis.figure_geometry.histogram`): ``bin_from, bin_to, count,
+    median``, in %.
     """
     fig, ax = figures.new_figure()
-    values = data[column]
-    ax.hist(values, bins=30, color=PALETTE[0], alpha=0.85)
-    ax.axvline(values.median(), color=PALETTE[1], linewidth=2, label="median")
+    width = data["bin_to"] - data["bin_from"]
+    ax.bar(data["bin_from"] + width / 2, data["count"], width, color=PALETTE[0], alpha=0.85)
+    ax.axvline(data["median"].iloc[0], color=PALETTE[1], linewidth=2, label="median")
     ax.legend(frameon=False)
     return figures.finish(fig, ax, title=f"Share of youth spending on care with residence, {year}",
                           xlabel="% of the municipality's youth spending (Iv3 accounts)",
                           ylabel="Number of municipalities", source="Bron: CBS (Iv3); analysis: this book")
 
 
-def accounts_scatter(data: pd.DataFrame, *, cbs_year: int, accounts_year: int, low: float, high: float) -> Figure:
+def accounts_scatter(data: pd.DataFrame, *, cbs_year: int, accounts_year: int) -> Figure:
     """83454NED cost against the municipal accounts, per young inhabitant, log scales, with the band
     of ratios the rule accepts.
 
-    ``data``: ``gm_code, name, cbs_per_youth, accounts_per_youth, flagged``; ``low``/``high`` the
-    accepted ratios (accounts / 83454NED, growth-adjusted).
+    ``data``: ``series, gm_code, name, cbs_per_youth, accounts_per_youth, flagged``: the
+    municipalities (``series`` "municipality"; only those with both amounts above zero are drawn on
+    the log scales) and the end points of the lines ``accounts = CBS``, ``accepted ratio, lowest``
+    and ``accepted ratio, highest`` (:data:`ACCOUNTS_LINES`;
+    :func:`jeugdzorg.analysis.figure_geometry.reference_lines`).
     """
     fig, ax = figures.new_figure(figsize=(7.5, 6.0))
-    shown = data[(data["cbs_per_youth"] > 0) & (data["accounts_per_youth"] > 0)]
+    municipalities = data[data["series"] == MUNICIPALITY]
+    shown = municipalities[(municipalities["cbs_per_youth"] > 0) & (municipalities["accounts_per_youth"] > 0)]
     flagged = shown["flagged"].astype(bool)
     ax.scatter(shown.loc[~flagged, "cbs_per_youth"], shown.loc[~flagged, "accounts_per_youth"], s=10, alpha=0.5,
                color=PALETTE[0], edgecolor="none", label="Within the national spread")
@@ -259,10 +270,10 @@ def accounts_scatter(data: pd.DataFrame, *, cbs_year: int, accounts_year: int, l
                color=PALETTE[1], marker="D", label="Flagged: booked elsewhere")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    span = np.array([shown["cbs_per_youth"].min() / 1.5, shown["cbs_per_youth"].max() * 1.5])
-    for factor, style in ((low, "--"), (high, "--")):
-        ax.plot(span, span * factor, color="#777777", linewidth=0.8, linestyle=style)
-    ax.plot(span, span, color="#777777", linewidth=0.8, label="Accounts = CBS")
+    for series, (style, label) in ACCOUNTS_LINES.items():
+        line = data[data["series"] == series]
+        ax.plot(line["cbs_per_youth"], line["accounts_per_youth"], color="#777777", linewidth=0.8, linestyle=style,
+                label=label)
     ax.legend(frameon=False, loc="upper left", fontsize=8.5)
     named = shown[flagged]
     figures.label_points(ax, named["cbs_per_youth"].to_numpy(), named["accounts_per_youth"].to_numpy(),
@@ -273,11 +284,10 @@ def accounts_scatter(data: pd.DataFrame, *, cbs_year: int, accounts_year: int, l
                           source="Bron: CBS 83454NED, CBS Iv3; analysis: this book")
 
 
-def residence_rule_change(data: pd.DataFrame, *, year: int, threshold: float) -> Figure:
+def residence_rule_change(data: pd.DataFrame, *, year: int) -> Figure:
     """Change of cost per young inhabitant over the residence-rule year against its level before.
 
-    ``data``: ``gm_code, name, before, change_pct, host``; ``threshold`` the host rule's change
-    relative to the median, %.
+    ``data``: ``gm_code, name, before, change_pct, host``.
     """
     fig, ax = figures.new_figure(figsize=(7.5, 5.2))
     host = data["host"].astype(bool)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from io import BytesIO
+
 import matplotlib
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
@@ -50,6 +52,15 @@ def finish_grid(fig: Figure, *, title: str, source: str = CBS_SOURCE) -> Figure:
     fig.tight_layout(rect=(0, 0.03, 1, 0.97))
     plt.close(fig)
     return fig
+
+
+def png(fig: Figure) -> bytes:
+    """The figure as the PNG a notebook stores: what IPython's inline backend writes (tight bounding
+    box, the figure's own resolution and colours), and nothing that varies between runs."""
+    buffer = BytesIO()
+    fig.savefig(buffer, format="png", facecolor=fig.get_facecolor(), edgecolor=fig.get_edgecolor(), dpi=fig.dpi,
+                bbox_inches="tight")
+    return buffer.getvalue()
 
 
 def label_points(ax: Axes, xs, ys, labels, *, fontsize: float = 7.5) -> None:

@@ -1,16 +1,17 @@
 """Classed choropleth maps of the municipalities in the book's figure style.
 
-:func:`choropleth` draws a map: classed colours (quantiles or fixed bins), a legend with readable
-class ranges, municipalities without a value in light grey, the title and the source line placed as
-:func:`jeugdzorg.book.figures.finish` does.  The boundaries come from the snapshot
-(:func:`jeugdzorg.data.boundaries.read_boundaries`).
+:func:`choropleth` draws a map: classed colours, a legend with readable class ranges, municipalities
+without a value in light grey, the title and the source line placed as
+:func:`jeugdzorg.book.figures.finish` does.  The classes are not computed here: each municipality
+comes with the edges of its class (:func:`jeugdzorg.analysis.figure_geometry.map_classes`), so the
+map is drawn from its CSV alone.  The boundaries come from the snapshot
+(:func:`jeugdzorg.data.snapshot.load_boundaries`).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 import numpy as np
@@ -32,136 +33,8 @@ OUTLINE_COLOUR = "#8c8c8c"
 #: were simplified independently, not lakes (the smallest real one in the 2025 file is 4 km²).
 _SLIVER_M2 = 1.0e6
 
-Scheme = Literal["quantiles", "fixed"]
-
-
 # --------------------------------------------------------------------------------------------------
-# classification
-
-
-def class_bins(values: Sequence[float] | np.ndarray | pd.Series, classes: int = 5,
-               scheme: Scheme = "quantiles", *, bins: Sequence[float] | None = None,
-               diverging: bool = False) -> list[float]:
-    """Class edges for a choropleth: ``len(edges) - 1`` classes, strictly increasing.
-
-    Parameters
-    ----------
-    values
-        The values to classify; missing values are ignored.
-    classes
-        Number of classes for ``"quantiles"`` (fewer are returned when ties leave fewer distinct
-        edges).  Ignored for ``"fixed"``.
-    scheme
-        ``"quantiles"``: about equally many municipalities per class, edges rounded to a "nice"
-        step (e.g. 1,100 rather than 1,093.7) so the legend reads easily and is exactly true;
-        the outer edges are rounded outwards so every value falls in a class.
-        ``"fixed"``: the given ``bins``.
-    bins
-        The edges for ``"fixed"``, strictly increasing (at least two).
-    diverging
-        Edges symmetric around 0: quantiles of the absolute values, mirrored, with 0 as an edge
-        for an even number of classes and a middle class around 0 for an odd number.  With
-        ``"fixed"`` the given bins must already be symmetric.
-
-    Returns
-    -------
-    list[float]
-        The edges, from low to high.
-
-    Raises
-    ------
-    ValueError
-        For no finite values (quantiles), an unknown scheme, or unusable ``bins``.
-    """
-    if scheme == "fixed":
-        return _fixed_bins(bins, diverging)
-    if scheme != "quantiles":
-        raise ValueError(f"unknown scheme {scheme!r}: use 'quantiles' or 'fixed'")
-    if classes < 1:
-        raise ValueError(f"classes must be >= 1, got {classes}")
-    data = _finite(values)
-    if data.size == 0:
-        raise ValueError("no finite values to classify")
-    if diverging:
-        return _diverging_quantile_bins(data, classes)
-    raw = np.quantile(data, np.linspace(0.0, 1.0, classes + 1))
-    return _nice(raw, span=float(data.max() - data.min()), classes=classes)
-
-
-def _fixed_bins(bins: Sequence[float] | None, diverging: bool) -> list[float]:
-    if bins is None or len(bins) < 2:
-        raise ValueError("scheme 'fixed' needs bins: at least two increasing edges")
-    edges = np.asarray(bins, dtype=float)
-    if not np.all(np.isfinite(edges)) or np.any(np.diff(edges) <= 0):
-        raise ValueError(f"bins must be finite and strictly increasing, got {list(bins)}")
-    if diverging and not np.allclose(edges, -edges[::-1]):
-        raise ValueError(f"diverging maps need bins symmetric around 0, got {list(bins)}")
-    return [float(edge) for edge in edges]
-
-
-def _diverging_quantile_bins(data: np.ndarray, classes: int) -> list[float]:
-    """Mirror quantiles of |values|: n positive edges, n = ceil(classes / 2)."""
-    magnitude = np.abs(data)
-    n = math.ceil(classes / 2)
-    positive = np.quantile(magnitude, np.linspace(0.0, 1.0, n + 1)[1:])
-    even = classes % 2 == 0
-    # For an even number of classes 0 is an edge and stays fixed; for an odd number the first
-    # positive edge bounds the middle class and must stay above 0.
-    half = np.concatenate([[0.0], positive]) if even else positive
-    nice = np.asarray(_nice(half, span=float(magnitude.max()), classes=n, floor_first=even,
-                            positive_first=not even))
-    if nice.size == 0 or nice[-1] == 0:
-        return [0.0, 0.0]  # every value is 0: one class
-    mirrored = -nice[::-1][:-1] if even else -nice[::-1]
-    # np.unique also merges the two middle edges when ties left a single positive edge.
-    return [float(edge) + 0.0 for edge in np.unique(np.concatenate([mirrored, nice]))]
-
-
-def _nice(raw: np.ndarray, *, span: float, classes: int, floor_first: bool = True,
-          positive_first: bool = False) -> list[float]:
-    """Round edges to the coarsest power-of-ten step that keeps them distinct.
-
-    The first edge is rounded down (if ``floor_first``) and the last up, so the classes still
-    cover all values; the inner edges go to the nearest step.
-    """
-    # Ties (many equal values) give repeated quantiles: classify with the distinct ones.
-    raw = np.unique(np.asarray(raw, dtype=float))
-    wanted = raw.size
-    if span <= 0 or wanted < 2:
-        return [float(raw[0]) + 0.0] * 2  # all values equal: one class
-    exponent = math.floor(math.log10(span / classes))
-    for power in range(exponent, exponent - 12, -1):
-        step = 10.0 ** power
-        edges = np.round(raw / step) * step
-        if floor_first:
-            edges[0] = math.floor(raw[0] / step) * step
-        edges[-1] = math.ceil(raw[-1] / step) * step
-        # Remove binary noise (0.30000000000000004) so labels and comparisons are exact.
-        edges = np.round(edges, max(0, -power))
-        if np.unique(edges).size == wanted and np.all(np.diff(edges) > 0) \
-                and not (positive_first and edges[0] <= 0):
-            return [float(edge) + 0.0 for edge in edges]
-    return [float(edge) + 0.0 for edge in np.unique(raw)]
-
-
-def _finite(values: Sequence[float] | np.ndarray | pd.Series) -> np.ndarray:
-    series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values).ravel())
-    data = pd.to_numeric(series, errors="raise").to_numpy(dtype=float, na_value=np.nan)
-    return data[np.isfinite(data)]
-
-
-def assign_classes(values: np.ndarray, edges: Sequence[float]) -> np.ndarray:
-    """Class number (0-based) of each value; -1 for missing.
-
-    Classes are ``[e0, e1), [e1, e2), ..., [e(k-1), ek]``.  Values below the first or above the last
-    edge (possible with fixed bins) go to the outer classes, whose labels then read "< e1" and
-    "≥ e(k-1)".
-    """
-    values = np.asarray(values, dtype=float)
-    edges = np.asarray(edges, dtype=float)
-    inner = edges[1:-1]
-    classes = np.searchsorted(inner, values, side="right")
-    return np.where(np.isfinite(values), classes, -1)
+# legend
 
 
 def class_labels(edges: Sequence[float], values: np.ndarray | None = None, *, prefix: str = "",
@@ -182,7 +55,8 @@ def class_labels(edges: Sequence[float], values: np.ndarray | None = None, *, pr
     labels = [f"{fmt(lo)} \N{EN DASH} {fmt(hi)}" if lo != hi else fmt(lo)
               for lo, hi in zip(edges[:-1], edges[1:])]
     if values is not None and k >= 2:
-        data = _finite(values)
+        data = np.asarray(values, dtype=float)
+        data = data[np.isfinite(data)]
         if data.size and data.min() < edges[0]:
             labels[0] = f"< {fmt(edges[1])}"
         if data.size and data.max() > edges[-1]:
@@ -202,36 +76,40 @@ def _decimals(edges: Sequence[float]) -> int:
 # drawing
 
 
-def choropleth(boundaries: geopandas.GeoDataFrame, values: pd.Series, *, title: str,
-               legend_title: str, classes: int = 5, scheme: Scheme = "quantiles",
-               bins: list[float] | None = None, cmap: str | None = None, diverging: bool = False,
-               missing_label: str = "no data", source: str = MAP_SOURCE, prefix: str = "",
-               suffix: str = "") -> Figure:
+def choropleth(data: pd.DataFrame, *, column: str, title: str, legend_title: str, cmap: str | None = None,
+               diverging: bool = False, missing_label: str = "no data", source: str = MAP_SOURCE,
+               prefix: str = "", suffix: str = "",
+               boundaries: geopandas.GeoDataFrame | None = None) -> Figure:
     """A classed choropleth of the municipalities in the book's figure style.
 
     Parameters
     ----------
-    boundaries
-        ``gm_code``, ``name``, ``geometry`` (e.g. from :func:`read_boundaries`) of the boundary year
-        that matches ``values``.
-    values
-        One number per municipality, indexed by GM code.  Missing values (NaN, or municipalities
-        not in the index) are drawn in light grey under ``missing_label``.
+    data
+        The figure's data, one row per municipality with a value: ``gm_code``, ``column`` and the
+        edges of its class, ``class_from`` and ``class_to``
+        (:func:`jeugdzorg.analysis.figure_geometry.map_classes`, rounded).  The classes are the
+        distinct edges; a municipality not in ``data`` is drawn in light grey under ``missing_label``.
+    column
+        The column of the value (shown only through its class, and to open the outer legend
+        labels of values outside the outer edges).
     title
         The figure title (left-aligned, bold, as in :func:`figures.finish`).
     legend_title
         Title of the legend: what is shown and its unit, e.g. "Kosten per jongere (€)".
-    classes, scheme, bins, diverging
-        See :func:`class_bins`.
     cmap
         A matplotlib colormap name; default ``"YlOrRd"``, or ``"RdBu_r"`` (centred on 0) when
         ``diverging``.
+    diverging
+        Classes symmetric around 0, coloured from the centre of the colormap outwards.
     missing_label
         Legend entry for municipalities without a value (only shown if there are any).
     source
         The source line, bottom left.
     prefix, suffix
         Unit signs around each number in the legend, e.g. ``prefix="€"`` or ``suffix="%"``.
+    boundaries
+        ``gm_code``, ``name``, ``geometry`` of the boundary year that matches ``data``; default the
+        snapshot's boundary file (:func:`jeugdzorg.data.snapshot.load_boundaries`).
 
     Returns
     -------
@@ -241,14 +119,16 @@ def choropleth(boundaries: geopandas.GeoDataFrame, values: pd.Series, *, title: 
     Raises
     ------
     ValueError
-        If ``values`` has duplicate codes, codes that are not in ``boundaries`` (probably the wrong
+        If ``data`` has duplicate codes, codes that are not in ``boundaries`` (probably the wrong
         boundary year), non-numeric values, or no value at all.
     """
-    if "gm_code" not in boundaries.columns:
-        raise ValueError("boundaries lack the column gm_code; read them with read_boundaries")
-    aligned = _align(boundaries, values)
-    edges = class_bins(aligned, classes, scheme, bins=bins, diverging=diverging)
-    numbers = assign_classes(aligned, edges)
+    boundaries = _boundaries(boundaries)
+    aligned = _align(boundaries, data.set_index("gm_code")[column])
+    edges = np.unique(np.concatenate([data["class_from"].to_numpy(float), data["class_to"].to_numpy(float)]))
+    if edges.size == 1:
+        edges = np.repeat(edges, 2)  # every value equal: one class
+    lower = data.set_index("gm_code")["class_from"].reindex(boundaries["gm_code"]).to_numpy(float)
+    numbers = np.where(np.isfinite(lower), np.searchsorted(edges, np.nan_to_num(lower)), -1)
     k = len(edges) - 1
     colormap = matplotlib.colormaps[cmap or ("RdBu_r" if diverging else "YlOrRd")]
     # Sequential: skip the palest end, which would be hard to tell from the grey of "no data".
@@ -271,6 +151,17 @@ def choropleth(boundaries: geopandas.GeoDataFrame, values: pd.Series, *, title: 
     ax.legend(handles=handles, title=legend_title, loc="upper left", frameon=False, fontsize=9,
               title_fontsize=9.5, alignment="left", handlelength=1.6, handleheight=1.1)
     return finish(fig, ax, title=title, xlabel="", ylabel="", source=source)
+
+
+def _boundaries(boundaries: geopandas.GeoDataFrame | None) -> geopandas.GeoDataFrame:
+    """``boundaries``, or the snapshot's boundary file; checked for the GM code."""
+    if boundaries is None:
+        from ..data.snapshot import load_boundaries
+
+        boundaries = load_boundaries()
+    if "gm_code" not in boundaries.columns:
+        raise ValueError("boundaries lack the column gm_code; read them with read_boundaries")
+    return boundaries
 
 
 def _draw_municipalities(boundaries: geopandas.GeoDataFrame, fills: list[str]) -> tuple[Figure, Any]:
@@ -326,28 +217,25 @@ def _align(boundaries: geopandas.GeoDataFrame, values: pd.Series) -> np.ndarray:
     return aligned
 
 
-def map_drawer(boundaries: geopandas.GeoDataFrame, column: str, **options):
-    """A draw function for :func:`jeugdzorg.book.publish.figure`: the choropleth of ``column`` of the
-    figure's (rounded) data, which has one row per municipality and a ``gm_code`` column."""
-    def draw(data: pd.DataFrame) -> Figure:
-        return choropleth(boundaries, data.set_index("gm_code")[column], **options)
-    return draw
-
-
-def categorical_map(boundaries: geopandas.GeoDataFrame, categories: pd.Series, colours: dict[str, str], *,
-                    title: str, legend_title: str, missing_label: str = "no data",
-                    source: str = MAP_SOURCE) -> Figure:
+def categorical_map(data: pd.DataFrame, *, column: str, colours: dict[str, str], title: str, legend_title: str,
+                    missing_label: str = "no data", source: str = MAP_SOURCE,
+                    boundaries: geopandas.GeoDataFrame | None = None) -> Figure:
     """A map of one category per municipality, in the book's figure style.
 
     Parameters
     ----------
-    categories
-        One label per municipality, indexed by GM code; a municipality without a label is drawn in
-        light grey under ``missing_label``.
+    data
+        The figure's data: ``gm_code`` and ``column``, one label per municipality; a municipality
+        without a label is drawn in light grey under ``missing_label``.
     colours
         Label -> colour, in the order of the legend; a label that no municipality has is left out of
-        the legend, a label not in ``colours`` is an error.
+        the legend, a label not in ``colours`` is an error.  The legend counts the municipalities
+        of each label.
+    title, legend_title, source, boundaries
+        As for :func:`choropleth`.
     """
+    boundaries = _boundaries(boundaries)
+    categories = data.set_index("gm_code")[column]
     if categories.index.has_duplicates:
         raise ValueError("categories has duplicate GM codes")
     unknown = sorted(set(categories.dropna()) - set(colours))
@@ -365,11 +253,3 @@ def categorical_map(boundaries: geopandas.GeoDataFrame, categories: pd.Series, c
     ax.legend(handles=handles, title=legend_title, loc="upper left", frameon=False, fontsize=9,
               title_fontsize=9.5, alignment="left", handlelength=1.6, handleheight=1.1)
     return finish(fig, ax, title=title, xlabel="", ylabel="", source=source)
-
-
-def category_drawer(boundaries: geopandas.GeoDataFrame, column: str, colours: dict[str, str], **options):
-    """A draw function for :func:`jeugdzorg.book.publish.figure`: :func:`categorical_map` of ``column``
-    of the figure's data (one row per municipality, with a ``gm_code`` column)."""
-    def draw(data: pd.DataFrame) -> Figure:
-        return categorical_map(boundaries, data.set_index("gm_code")[column], colours, **options)
-    return draw

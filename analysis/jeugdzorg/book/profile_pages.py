@@ -36,7 +36,7 @@ from ..paths import TEMPLATES_DIR
 from . import precision, svg
 from .aliases import aliases, without_accents
 from .need_benchmark_table import FLAG_TITLES
-from .figures import PALETTE
+from .publish import read_figure_data
 from .tables import markdown_table
 
 INDEX_PAGE = "profiles.md"
@@ -209,12 +209,6 @@ def _cost_section(p: Profiles, code: str, name: str, rec: Records) -> dict[str, 
     if interval is not None:
         alt += (f" Need benchmark for {p.benchmark.year}: {eur(interval.centre)}, 95% interval "
                 f"{eur(interval.outer[0])} to {eur(interval.outer[1])}.")
-    figure = svg.line_chart(
-        title=f"Cost per young inhabitant: {name}", x_values=years,
-        series=[svg.Series(name, own, PALETTE[0], 2.6, crosses=crosses if any(c is not None for c in crosses) else ()),
-                svg.Series("Size class (median)", medians["size_class"], PALETTE[1], 1.8, "6 4", marker=False),
-                svg.Series("Region (median)", medians["region"], PALETTE[2], 1.8, "2 3", marker=False)],
-        y_label="EUR per inhabitant aged 0-17", source=COST_SOURCE, desc=alt, interval=interval)
     formats = {name: ",.0f", **{label: ",.0f" for label in GROUP_LABELS.values()}}
     bench_columns = ["need_benchmark_eur", "lower_90_eur", "upper_90_eur", "lower_95_eur", "upper_95_eur"]
     data = [[year, own[k], crosses[k], medians["size_class"][k], medians["region"][k],
@@ -222,6 +216,7 @@ def _cost_section(p: Profiles, code: str, name: str, rec: Records) -> dict[str, 
                else [None] * len(bench_columns))] for k, year in enumerate(years)]
     cost_data = _figure_csv(["year", "cost_per_youth_eur", "cost_outside_plausible_range_eur",
                              "size_class_median_eur", "region_median_eur", *bench_columns], data)
+    figure = svg.cost_chart(read_figure_data(cost_data.decode("utf-8")), name=name, desc=alt, source=COST_SOURCE)
     return {"cost_text": text, "cost_table": _table(table, formats), "cost_alt": alt, "cost_svg": figure,
             "cost_data": cost_data, "bench_shown": interval is not None}
 
@@ -520,12 +515,10 @@ def _mix_section(p: Profiles, code: str, name: str, rec: Records) -> dict[str, A
     alt = (f"Bar chart of the shares of spending on the youth-care task fields in the {year} accounts. {name}: {parts}. "
            f"Netherlands: " + ", ".join(f"{number(national[c], '.1f')}% {CATEGORY_LABELS[c].lower()}" for c in categories)
            + ".")
-    figure = svg.bar_chart(title=f"Care mix, {year} accounts: {name}", categories=labels,
-                           groups=[(name, [share[c] for c in categories]),
-                                   ("Netherlands", [national[c] for c in categories])],
-                           x_label="% of spending on the three care fields", source=MIX_SOURCE, desc=alt)
     mix_data = _figure_csv(["care_field", "municipality_share_pct", "netherlands_share_pct"],
                            [[CATEGORY_LABELS[c], share[c], national[c]] for c in categories])
+    figure = svg.mix_chart(read_figure_data(mix_data.decode("utf-8")), name=name, year=year, desc=alt,
+                           source=MIX_SOURCE)
     return {"mix_text": text, "mix_table": _table(frame), "mix_alt": alt, "mix_svg": figure, "mix_data": mix_data,
             "mix_year": year}
 

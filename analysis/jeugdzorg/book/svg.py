@@ -7,7 +7,9 @@ a new edition changes a few numbers.  They follow the book's figure rules: a tit
 the reader's units, a legend, the source line, and a ``<title>``/``<desc>`` that say what is shown.
 
 Output is deterministic: coordinates are written with one decimal, nothing depends on time or
-counters, and every number drawn comes from data the caller has already rounded by kind.
+counters, and every number drawn comes from data the caller has already rounded by kind.  The two
+figures of a page, :func:`cost_chart` and :func:`mix_chart`, are drawn from the page's figure CSV
+alone (``GMxxxx-cost.csv``, ``GMxxxx-mix.csv``) and the page's words (name, description, source).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
+
+import pandas as pd
 
 from .figures import PALETTE
 
@@ -263,3 +267,54 @@ def bar_chart(*, title: str, categories: Sequence[str], groups: Sequence[tuple[s
                 f'{escape(x_label)}</text>')
     body.append(f'<text x="8" y="{height - 8}" font-size="11" fill="{MUTED}">{escape(source)}</text>')
     return _svg(width, height, title, desc, body)
+
+
+def _values(column: pd.Series) -> list[float | None]:
+    """A CSV column as chart values: an empty cell is no point."""
+    return [None if pd.isna(v) else v for v in column.tolist()]
+
+
+def cost_chart(data: pd.DataFrame, *, name: str, desc: str, source: str) -> str:
+    """The cost figure of a municipality page: its cost per young inhabitant, the medians of its
+    groups and the need benchmark with its intervals.
+
+    Parameters
+    ----------
+    data
+        The figure's CSV (``GMxxxx-cost.csv``), one row per year: ``year, cost_per_youth_eur,
+        cost_outside_plausible_range_eur, size_class_median_eur, region_median_eur,
+        need_benchmark_eur, lower_90_eur, upper_90_eur, lower_95_eur, upper_95_eur`` (a cost outside
+        the plausible range is drawn as a cross; the benchmark where its row has one).
+    name
+        The municipality (title and legend).
+    desc, source
+        The description (the page's alt text) and the source line.
+    """
+    crosses = _values(data["cost_outside_plausible_range_eur"])
+    benchmark = data.dropna(subset=["need_benchmark_eur"])
+    interval = None
+    if len(benchmark):
+        row = benchmark.iloc[0]
+        interval = Interval(int(row["year"]), row["need_benchmark_eur"], (row["lower_90_eur"], row["upper_90_eur"]),
+                            (row["lower_95_eur"], row["upper_95_eur"]), "Need benchmark, 90%/95% interval",
+                            "90% interval", "95% interval")
+    return line_chart(
+        title=f"Cost per young inhabitant: {name}", x_values=[int(y) for y in data["year"]],
+        series=[Series(name, _values(data["cost_per_youth_eur"]), PALETTE[0], 2.6,
+                       crosses=crosses if any(c is not None for c in crosses) else ()),
+                Series("Size class (median)", _values(data["size_class_median_eur"]), PALETTE[1], 1.8, "6 4",
+                       marker=False),
+                Series("Region (median)", _values(data["region_median_eur"]), PALETTE[2], 1.8, "2 3", marker=False)],
+        y_label="EUR per inhabitant aged 0-17", source=source, desc=desc, interval=interval)
+
+
+def mix_chart(data: pd.DataFrame, *, name: str, year: int, desc: str, source: str) -> str:
+    """The care-mix figure of a municipality page: its shares of the care fields and the national ones.
+
+    ``data``: the figure's CSV (``GMxxxx-mix.csv``): ``care_field, municipality_share_pct,
+    netherlands_share_pct``; ``year`` the year of the accounts.
+    """
+    return bar_chart(title=f"Care mix, {year} accounts: {name}", categories=data["care_field"].tolist(),
+                     groups=[(name, _values(data["municipality_share_pct"])),
+                             ("Netherlands", _values(data["netherlands_share_pct"]))],
+                     x_label="% of spending on the three care fields", source=source, desc=desc)
