@@ -8,18 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from jeugdzorg.paths import data_dir, default_raw_dir
+from jeugdzorg.data.raw_provenance import PROVENANCE_FILE, record_provenance
 from jeugdzorg.data.snapshot import input_files, load_snapshot
-
+from jeugdzorg.paths import RAW_DIR, data_dir
 
 
 @pytest.fixture(scope="session")
 def raw_dir() -> Path:
-    """The real raw directory (../shared/data); tests that need it are skipped without it."""
-    raw = default_raw_dir()
-    if not raw.is_dir():
-        pytest.skip(f"raw data not available at {raw}")
-    return raw
+    """The repository's raw directory (``raw/``, with its provenance), whatever ``JZ_RAW_DIR`` says."""
+    return RAW_DIR
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +26,9 @@ def tables() -> dict:
 
 
 class RawCopy:
-    """A raw directory of symlinks to the real files; ``edit`` swaps one for a modified copy."""
+    """A raw directory of symlinks to the real files and a copy of their provenance; ``edit`` swaps
+    one file for a modified copy and records it in the copy's provenance, as an analyst placing a
+    new file would."""
 
     def __init__(self, source: Path, target: Path) -> None:
         self.source, self.path = source, target
@@ -37,6 +36,11 @@ class RawCopy:
             link = target / relative
             link.parent.mkdir(parents=True, exist_ok=True)
             link.symlink_to(source / relative)
+        shutil.copyfile(source / PROVENANCE_FILE, target / PROVENANCE_FILE)
+
+    def _record(self, relative: str) -> None:
+        record_provenance(self.path, {relative: {"source": f"a test's edit of {relative}", "address": "tests",
+                                                 "licence": "none stated"}})
 
     def edit(self, relative: str, change: Callable[[str], str]) -> Path:
         """Replace ``relative`` by ``change(original text)``; returns the edited file."""
@@ -44,12 +48,14 @@ class RawCopy:
         text = (self.source / relative).read_text(encoding="utf-8-sig")
         path.unlink()
         path.write_text(change(text), encoding="utf-8")
+        self._record(relative)
         return path
 
     def write_bytes(self, relative: str, data: bytes) -> Path:
         path = self.path / relative
         path.unlink()
         path.write_bytes(data)
+        self._record(relative)
         return path
 
     def read_bytes(self, relative: str) -> bytes:
@@ -59,6 +65,19 @@ class RawCopy:
 @pytest.fixture
 def raw_copy(raw_dir: Path, tmp_path: Path) -> RawCopy:
     return RawCopy(raw_dir, tmp_path / "raw")
+
+
+@pytest.fixture
+def package_copy(tmp_path: Path, monkeypatch) -> Path:
+    """A copy of the package that a test may edit: code fingerprints are computed from the copy, so
+    the package's own source files are never written (a killed run leaves no edit in the code)."""
+    from jeugdzorg import fingerprint
+    from jeugdzorg.paths import PACKAGE_DIR
+
+    copy = tmp_path / "package" / PACKAGE_DIR.name
+    shutil.copytree(PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(fingerprint, "PACKAGE_DIR", copy)
+    return copy
 
 
 @pytest.fixture

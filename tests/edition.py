@@ -1,29 +1,54 @@
-"""A realistic simulated new CBS edition, built from today's raw files.
+"""A realistic simulated new CBS edition, built from the raw files in the repository.
 
-What a real new edition brings, and what this one has:
+Nothing here names a year: the edition adds the year after the last one in the data, whatever
+edition the repository holds.  What a real new edition brings, and what this one has:
 
-* a new year (2023) in the cost table and in both use tables, marked provisional (``2023*``), for
-  the municipalities of the 2023 register (Voorne aan Zee replaces Brielle, Hellevoetsluis and
-  Westvoorne, whose 2022 rows it sums);
-* a revised earlier year (2021 realised costs revised by +1% for a tenth of the municipalities);
-* sub-year labels in a spelling the earlier editions did not use (``2023 1e halfjaar``);
-* sources that end in different years: the gemeentefonds edition of 2023 (85383NED) lacks several
-  drivers of the models (psychiatric medication, social assistance, income), so the newest cost
-  year has no complete drivers.
+* a new year (:data:`NEW_YEAR`, the last year of the cost and use tables plus one) in the cost table
+  and in both use tables, marked provisional (``<year>*``), for the municipalities of the register
+  that describes that year; a municipality that merged on 1 January of the new year is replaced by
+  its successor, which gets the sum of their rows;
+* a revised earlier year (:data:`REVISED_YEAR`, the year before the last: realised costs revised by
+  +1% for a tenth of the municipalities);
+* sub-year labels in a spelling no edition has used so far (``<year>, 1ste halfjaar (voorlopig)``);
+* sources that end in different years: no gemeentefonds criteria are added, so the newest cost year
+  has the drivers the repository's editions give it -- today an edition that lacks several drivers of
+  the models.
 
-The new rows copy each municipality's 2022 row, scaled, so every number stays plausible and the
-per-1,000-inhabitant columns stay consistent with the totals.
+The new rows copy each municipality's row of the last year, scaled, so every number stays plausible
+and the per-1,000-inhabitant columns stay consistent with the totals.
 """
 
 from __future__ import annotations
 
+from jeugdzorg.data.periods import Period, parse_period
 from jeugdzorg.data.snapshot import load_snapshot
 
-NEW_YEAR = 2023
-REVISED_YEAR = 2021
 COSTS = "cbs/83454NED.csv"
 USE = "cbs/85098NED.csv"
 COUNTS = "cbs/85099NED.csv"
+
+
+def _last_year() -> int:
+    tables = load_snapshot()
+    return max(int(tables[name]["year"].max()) for name in ("costs", "use_pct", "use_counts"))
+
+
+#: The last year of the cost and use tables in the repository's data, and the year the edition adds.
+LAST_YEAR = _last_year()
+NEW_YEAR = LAST_YEAR + 1
+REVISED_YEAR = LAST_YEAR - 1
+#: A half-year in a spelling no edition has used so far.
+HALF_YEAR_LABEL = f"{NEW_YEAR}, 1ste halfjaar (voorlopig)"
+
+
+def _period(label: str) -> Period:
+    return parse_period(label, "edition", "Perioden", 0)
+
+
+def register_year(year: int) -> int:
+    """The register that describes ``year`` (its own, or the latest before it), as the importer reads it."""
+    years = load_snapshot()["register"]["year"]
+    return int(years[years <= year].max())
 
 
 def _labels(year: int) -> tuple[set[str], dict[str, str]]:
@@ -32,7 +57,7 @@ def _labels(year: int) -> tuple[set[str], dict[str, str]]:
     tables = load_snapshot()
     register = tables["register"]
     labels = dict(zip(register["gm_code"], register["label"]))
-    current = set(register.loc[register["year"] == year, "label"])
+    current = set(register.loc[register["year"] == register_year(year), "label"])
     mergers = tables["mergers"]
     merged = mergers[mergers["date"] == f"{year}-01-01"]
     return current, {labels.get(old, name): labels[new] for old, name, new in
@@ -44,17 +69,20 @@ def _number(cell: str) -> float | None:
 
 
 def _append_year(text: str, region: int, period: int, scale: dict[int, float], totals: set[int]) -> str:
-    """Add ``2023*`` and ``2023 1e halfjaar`` rows for the municipalities of 2023 (and the aggregates),
-    from the 2022 rows: columns in ``scale`` (0-based index -> factor) are multiplied; a merged
-    municipality's successor gets the sum of the ``totals`` columns and leaves the others empty."""
+    """Add ``<NEW_YEAR>*`` and :data:`HALF_YEAR_LABEL` rows for the municipalities of the new year (and the
+    aggregates), from the rows of the file's last year: columns in ``scale`` (0-based index -> factor)
+    are multiplied; a merged municipality's successor gets the sum of the ``totals`` columns and leaves
+    the others empty."""
     current, successor = _labels(NEW_YEAR)
     lines = text.rstrip("\n").split("\n")
     header, body = lines[0], lines[1:]
     next_id = max(int(line.split(";", 1)[0]) for line in body) + 1
+    periods = {label: _period(label) for label in {line.split(";")[period] for line in body}}
+    last = max(p.year for p in periods.values() if p.kind == "year")
     rows: dict[tuple[str, ...], list[str]] = {}
     for line in body:
         cells = line.split(";")
-        if cells[period] != "2022":
+        if (periods[cells[period]].kind, periods[cells[period]].year) != ("year", last):
             continue
         label = cells[region]
         if label in successor:
@@ -69,7 +97,7 @@ def _append_year(text: str, region: int, period: int, scale: dict[int, float], t
             rows.setdefault((*cells[1:region], label), cells)
     added = []
     for cells in rows.values():
-        for label in (f"{NEW_YEAR}*", f"{NEW_YEAR} 1e halfjaar"):
+        for label, share in ((f"{NEW_YEAR}*", 1.0), (HALF_YEAR_LABEL, 0.5)):
             new = list(cells)
             new[0] = str(next_id)
             next_id += 1
@@ -77,17 +105,19 @@ def _append_year(text: str, region: int, period: int, scale: dict[int, float], t
             for index, factor in scale.items():
                 value = _number(new[index])
                 if value is not None:
-                    new[index] = f"{round(value * factor * (0.5 if 'halfjaar' in label else 1)):.1f}"
+                    new[index] = f"{round(value * factor * share):.1f}"
             added.append(";".join(new))
     return "\n".join([header, *body, *added]) + "\n"
 
 
 def _revise(text: str) -> str:
-    """Raise the 2021 realised cost (and its per-1,000 column) of every tenth municipality by 1%."""
+    """Raise the realised cost of :data:`REVISED_YEAR` (and its per-1,000 column) of every tenth
+    municipality by 1%."""
     out, n = [], 0
     for line in text.split("\n"):
         cells = line.split(";")
-        if len(cells) > 7 and cells[1] == "JZ Totaal jeugdzorg" and cells[3] == str(REVISED_YEAR) and cells[5]:
+        if len(cells) > 7 and cells[1] == "JZ Totaal jeugdzorg" and cells[5] and \
+                (_period(cells[3]).kind, _period(cells[3]).year) == ("year", REVISED_YEAR):
             n += 1
             if n % 10 == 0:
                 cells[5] = f"{round(float(cells[5]) * 1.01):.1f}"

@@ -34,6 +34,7 @@ def _log(message: str) -> None:
 
 def ensure_snapshot(raw_dir: Path, *, force: bool = False, without: tuple[str, ...] = ()) -> None:
     """Re-import ``data/`` when it is missing or older than its raw inputs (by content hash)."""
+    from .data.raw_provenance import check_provenance
     from .data.snapshot import check_inputs_present, import_raw, read_manifest, staleness, write_snapshot
 
     target = data_dir()
@@ -44,6 +45,7 @@ def ensure_snapshot(raw_dir: Path, *, force: bool = False, without: tuple[str, .
         _log(f"==> Raw directory {raw_dir} not found: using the committed snapshot in data/")
         return
     without = frozenset(without)
+    check_provenance(raw_dir)  # a hand-placed file without its entry stops here, even if not read
     reason = "forced" if force else staleness(raw_dir, target, without)
     if reason is None:
         _log("==> Data snapshot is current (sha256 of every raw input matches data/MANIFEST.yml)")

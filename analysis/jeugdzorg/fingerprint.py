@@ -102,8 +102,9 @@ def digest(*parts: bytes) -> str:
     return outer.hexdigest()
 
 
-def files_digest(files: Iterable[Path], root: Path = PACKAGE_DIR) -> str:
-    """Digest of the files' paths (relative to ``root``) and contents."""
+def files_digest(files: Iterable[Path], root: Path | None = None) -> str:
+    """Digest of the files' paths (relative to ``root``, default the package) and contents."""
+    root = Path(root or PACKAGE_DIR).resolve()
     return digest(*(str(Path(f).resolve().relative_to(root)).encode() + b"\0" + Path(f).read_bytes()
                     for f in sorted(files)))
 

@@ -162,29 +162,28 @@ def _fingerprints() -> dict[str, str]:
     return {task.output: task.fingerprint() for task in planned_notebooks()}
 
 
-def _edited(relative: str) -> set[str]:
-    """The notebooks whose fingerprint changes when the package module ``relative`` is edited."""
-    from jeugdzorg.paths import PACKAGE_DIR
-
-    path = PACKAGE_DIR / relative
+def _edited(package: Path, relative: str) -> set[str]:
+    """The notebooks whose fingerprint changes when the module ``relative`` of ``package`` (the
+    test's copy of the package) is edited."""
+    path = package / relative
     original = path.read_bytes()
     before = _fingerprints()
-    try:
-        path.write_bytes(original + b"\n# an edit\n")
-        after = _fingerprints()
-    finally:
-        path.write_bytes(original)
+    path.write_bytes(original + b"\n# an edit\n")
+    after = _fingerprints()
+    path.write_bytes(original)
+    assert _fingerprints() == before
     return {name for name in before if before[name] != after[name]}
 
 
-def test_fingerprints_follow_the_imports_of_each_notebook():
+def test_fingerprints_follow_the_imports_of_each_notebook(package_copy):
     """Which notebooks re-execute after an edit is found from the code, not from a hand-kept list."""
-    assert _edited("book/maps.py") == {"maps.ipynb"}  # a book-layer helper of one chapter
-    assert _edited("book/profile_pages.py") == {"profiles"}  # the municipality pages, one task
-    assert _edited("book/svg.py") == {"profiles"}
-    assert _edited("analysis/profiles.py") == {"profiles", "maps.ipynb"}  # maps screens budgets with it
-    assert _edited("data/rawtext.py") == set(_fingerprints())  # every notebook reads the snapshot through it
-    assert _edited("cli.py") == set()  # the command line changes no output
+    assert _edited(package_copy, "book/maps.py") == {"maps.ipynb"}  # a book-layer helper of one chapter
+    assert _edited(package_copy, "book/profile_pages.py") == {"profiles"}  # the municipality pages, one task
+    assert _edited(package_copy, "book/svg.py") == {"profiles"}
+    assert _edited(package_copy, "analysis/profiles.py") == {"profiles", "maps.ipynb"}  # maps screens budgets with it
+    # every notebook reads the snapshot through it
+    assert _edited(package_copy, "data/rawtext.py") == set(_fingerprints())
+    assert _edited(package_copy, "cli.py") == set()  # the command line changes no output
 
 
 def test_fingerprint_of_a_notebook_is_stable():

@@ -27,6 +27,7 @@ from jeugdzorg.book.runner import chapters, execute_all, load_params
 from jeugdzorg.data.registry import TABLES
 from jeugdzorg.data.snapshot import load_snapshot
 from jeugdzorg.paths import BOOK_DIR, data_dir
+from tests.helpers import reseal_manifest
 
 SEEDS = (1, 2, 3)
 ULP = 2.0 ** -52
@@ -52,6 +53,7 @@ def perturbed_snapshot(target: Path, seed: int) -> dict[str, pd.DataFrame]:
                 frame[column] = frame[column].map(lambda v: nudge(v, seed))
         table.write(frame, target)
         tables[name] = frame
+    reseal_manifest(target)
     return tables
 
 

@@ -225,20 +225,16 @@ def test_a_repository_url_reaches_the_citation_and_citation_cff(tmp_path):
     assert E.write_citation_file(tmp_path, data_dir()) is False  # unchanged: not rewritten
 
 
-def test_the_html_is_rebuilt_when_an_extension_or_the_snapshot_changes(tmp_path, monkeypatch):
+def test_the_html_is_rebuilt_when_an_extension_or_the_snapshot_changes(tmp_path, monkeypatch, package_copy):
     """An edit to the code that writes the downloads, or new data, must not leave a stale site."""
-    from jeugdzorg.paths import PACKAGE_DIR
-
     assert runner.sphinx_extensions() == ["jeugdzorg.book.sphinx_alt_text", "jeugdzorg.book.sphinx_bibliography",
                                           "jeugdzorg.book.sphinx_language", "jeugdzorg.book.sphinx_publish"]
     before = runner.html_fingerprint()
-    module = PACKAGE_DIR / "book" / "edition.py"  # imported by sphinx_publish
+    module = package_copy / "book" / "edition.py"  # imported by sphinx_publish
     original = module.read_bytes()
-    try:
-        module.write_bytes(original + b"\n# an edit\n")
-        assert runner.html_fingerprint() != before
-    finally:
-        module.write_bytes(original)
+    module.write_bytes(original + b"\n# an edit\n")
+    assert runner.html_fingerprint() != before
+    module.write_bytes(original)
     assert runner.html_fingerprint() == before
     import shutil
 

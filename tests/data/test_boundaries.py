@@ -93,7 +93,7 @@ def test_coordinates_have_at_most_five_decimals(boundaries_2025, tmp_path):
     assert re.search(r"\d\.\d{6,}", text) is None
     lines = text.splitlines()
     # Header, one feature per line (readable diffs), closing line.
-    assert len(lines) == 1 + 342 + 1
+    assert len(lines) == 1 + len(boundaries_2025) + 1
     assert all(line.startswith('{"geometry":') for line in lines[1:-1])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 import urllib.error
@@ -26,13 +27,12 @@ from jeugdzorg.data.cbs_api import (
     write_export,
 )
 from jeugdzorg.data.periods import annual_rows, parse_period
+from jeugdzorg.data.raw_provenance import PROVENANCE_FILE, check_provenance, read_provenance
+from jeugdzorg.fingerprint import sha256_file
 from jeugdzorg.data.rawtext import parse_numbers, read_table
-from jeugdzorg.paths import default_raw_dir
 
-FIXTURES = default_raw_dir() / "cbs-api-fixtures"
-
-pytestmark = pytest.mark.skipif(not FIXTURES.is_dir(),
-                                reason=f"CBS API fixtures not available at {FIXTURES}")
+#: Real CBS responses, recorded (with their provenance) in the repository.
+FIXTURES = Path(__file__).parent / "fixtures" / "cbs-api"
 
 V3_TABLE = "80137ned"
 V3_DIMS = ["Persoonskenmerken", "BedrijfstakkenSBI93", "Perioden"]
@@ -262,6 +262,7 @@ def _assert_untouched(out_dir: Path, old: dict[str, bytes]) -> None:
         assert (out_dir / "cbs" / f"{table}.csv").read_bytes() == content
     assert sorted(p.name for p in (out_dir / "cbs").iterdir()) == sorted(f"{t}.csv" for t in old)
     assert not list(out_dir.parent.glob(".cbs-fetch-*")), "staging directory left behind"
+    assert not (out_dir / PROVENANCE_FILE).exists(), "provenance written for files that were not"
 
 
 def test_fetch_tables_writes_every_table(tmp_path: Path):
@@ -273,6 +274,17 @@ def test_fetch_tables_writes_every_table(tmp_path: Path):
     assert paths[0].read_bytes() != old[V3_TABLE]
     assert len(read_table(paths[0], "x", ";", V3_DIMS)) == 675
     assert not list(tmp_path.glob(".cbs-fetch-*"))
+    # the fetched file and its provenance entry arrive together; the untouched one keeps none
+    entries = read_provenance(out_dir)["files"]
+    assert list(entries) == [f"cbs/{V3_TABLE}.csv"]
+    entry = entries[f"cbs/{V3_TABLE}.csv"]
+    assert entry["sha256"] == sha256_file(paths[0])
+    assert entry["address"] == f"{V3_BASE}/{V3_TABLE}" and entry["retrieved"] == datetime.date.today().isoformat()
+    assert entry["licence"].startswith("CC BY 4.0")
+
+
+def test_the_recordings_are_the_ones_their_provenance_names():
+    check_provenance(FIXTURES)
 
 
 def test_fetch_tables_failure_on_second_table_changes_nothing(tmp_path: Path):

@@ -1,4 +1,4 @@
-"""The one raw-text reader and the period grammar: every problem names file, column and row."""
+"""The one raw-text reader: every problem names file, column and row (periods: test_periods.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from jeugdzorg.data.periods import Period, annual_rows, parse_period
 from jeugdzorg.data.rawtext import parse_numbers, read_table
 from jeugdzorg.errors import InputDataError
 from jeugdzorg.paths import PACKAGE_DIR
@@ -26,39 +25,6 @@ def write(tmp_path, text: str, encoding: str = "utf-8"):
 
 def read(path):
     return read_table(path, "t.csv", ";", REQUIRED)
-
-
-@pytest.mark.parametrize("label, expected", [
-    ("2019", Period(2019, "year")),
-    ("2019JJ00", Period(2019, "year")),
-    ("2022*", Period(2022, "year", provisional=True)),
-    ("2022**", Period(2022, "year", provisional=True)),
-    ("2022 voorlopig", Period(2022, "year", provisional=True)),
-    ("2022 (nader voorlopig)", Period(2022, "year", provisional=True)),
-    ("2021 definitief", Period(2021, "year")),
-    ("1e halfjaar 2017", Period(2017, "half-year", 1)),
-    ("2017 2e halfjaar", Period(2017, "half-year", 2)),
-    ("2021HJ02", Period(2021, "half-year", 2)),
-    ("3e kwartaal 2015", Period(2015, "quarter", 3)),
-    ("2015 4e kwartaal", Period(2015, "quarter", 4)),
-    ("2015KW04", Period(2015, "quarter", 4)),
-    ("2015MM03", Period(2015, "month", 3)),
-    ("maart 2015", Period(2015, "month", 3)),
-    ("2015 december", Period(2015, "month", 12)),
-    ("1 januari 2019", Period(2019, "reference date", 1)),
-    ("31-12-2018", Period(2018, "reference date", 12)),
-])
-def test_period_labels_are_parsed(label, expected):
-    assert parse_period(label, "f.csv", "Perioden", 7) == expected
-
-
-@pytest.mark.parametrize("label", ["najaar 2019", "Q2 2018", "2019-2020", "2019JJ01", "5e kwartaal 2019",
-                                   "32 december 2019", "H2 2016", "voorlopig"])
-def test_unknown_period_label_names_file_column_row_and_value(label):
-    with pytest.raises(InputDataError) as err:
-        parse_period(label, "f.csv", "Perioden", 7)
-    assert (err.value.file, err.value.column, err.value.row) == ("f.csv", "Perioden", 7)
-    assert repr(label) in str(err.value)
 
 
 def test_reads_rows_with_line_numbers_and_keeps_suppressed_cells_missing(tmp_path):
@@ -154,17 +120,6 @@ def test_dutch_notation(cell, value):
 def test_dutch_notation_refuses_what_it_would_misread(cell):
     with pytest.raises(InputDataError, match="not a number"):
         parse_numbers(pd.Series([cell], index=[2]), "f.csv", "c", notation="dutch", missing=None)
-
-
-def test_annual_rows_drop_parts_of_years_but_parse_every_label(tmp_path):
-    path = write(tmp_path, HEADER + "0;A;1e halfjaar 2018;1\n1;A;2018;2\n2;A;2e kwartaal 2018;3\n3;A;2019*;4\n")
-    frame = annual_rows(read(path), "t.csv")
-    assert list(frame["year"]) == [2018, 2019] and list(frame.index) == [3, 5]
-    assert list(frame["provisional"]) == [False, True]
-    assert frame.attrs["skipped"] == {"half-year": 1, "quarter": 1}
-    bad = write(tmp_path, HEADER + "0;A;2018;1\n1;A;Q2 2018;2\n")
-    with pytest.raises(InputDataError, match="Q2 2018"):
-        annual_rows(read(bad), "t.csv")
 
 
 def _calls(tree: ast.AST) -> set[str]:

@@ -39,6 +39,8 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from .catalogue import cbs_path, load_catalogue
+from .raw_provenance import record_provenance
 from .rawtext import MISSING_TOKENS, write_export
 
 V3_BASE = "https://opendata.cbs.nl/ODataFeed/odata"
@@ -431,6 +433,7 @@ _LOADERS: dict[str, Callable[[str, Fetcher], pd.DataFrame]] = {
     "v3": fetch_v3_table,
     "v4": fetch_v4_table,
 }
+_BASES = {"v3": V3_BASE, "v4": V4_BASE}
 
 
 def fetch_tables(table_ids: Iterable[str], out_dir: Path, fetch: Fetcher,
@@ -439,7 +442,9 @@ def fetch_tables(table_ids: Iterable[str], out_dir: Path, fetch: Fetcher,
 
     Every table is downloaded and written to a staging directory next to ``out_dir`` first; only
     when all succeeded is each file moved into place with :func:`os.replace` (atomic per file).  A
-    failure half-way therefore leaves the existing files in ``out_dir`` untouched.
+    failure half-way therefore leaves the existing files in ``out_dir`` untouched.  Each written file
+    gets its provenance entry in ``out_dir/PROVENANCE.yml`` (source, address, today's date, licence,
+    sha256).
 
     Parameters
     ----------
@@ -482,6 +487,10 @@ def fetch_tables(table_ids: Iterable[str], out_dir: Path, fetch: Fetcher,
             final = target / path.name.removeprefix(".tmp-fetch-")
             os.replace(path, final)
             finals.append(final)
+        licence = load_catalogue()["licence"]
+        record_provenance(out_dir, {cbs_path(table_id): {
+            "source": f"CBS StatLine, table {table_id} (OData {api}, written by `make.py fetch`)",
+            "address": f"{_BASES[api]}/{table_id}", "licence": f"{licence} (CBS open data)"} for table_id in ids})
         return finals
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -3,7 +3,10 @@
 :func:`import_raw` reads and checks every input through the table registry
 (:mod:`jeugdzorg.data.registry`); :func:`write_snapshot` validates the tables and replaces ``data/``
 in one step (a complete new directory is written beside it and swapped in), so a failed import
-never leaves a half-written snapshot.  :func:`load_snapshot` is what the analysis reads.
+never leaves a half-written snapshot.  :func:`load_snapshot` is what the analysis reads; it first
+checks every file of the snapshot against the sha256 its manifest records (:func:`check_snapshot`),
+so a snapshot edited by hand is refused, not analysed.  Every raw file must have its provenance
+entry before it is imported (:mod:`jeugdzorg.data.raw_provenance`).
 """
 
 from __future__ import annotations
@@ -23,18 +26,20 @@ import yaml
 from ..atomic import recover_interrupted_swap, remove_stale, swap_directory
 from ..errors import InputDataError
 from ..fingerprint import code_closure, files_digest, sha256_file
+from ..paths import PROJECT_ROOT
 from ..paths import data_dir as default_data_dir
 from . import gemeentefonds, iv3
 from .boundaries import BOUNDARIES_FILE, latest_boundary_file, simplify_boundaries, write_boundaries
 from .catalogue import InputRecord, cbs_path, cbs_tables, load_catalogue, prices_file
 from .context import ImportContext
 from .names import ALIASES_FILE, MunicipalityNames, read_name_aliases
+from .raw_provenance import check_provenance, read_provenance
 from .registry import TABLES, validate_tables
 
 __all__ = ["Snapshot", "import_raw", "write_snapshot", "load_snapshot", "read_manifest", "staleness",
            "input_files", "compare_tables", "importer_fingerprint", "sha256_file", "municipality_names",
            "MANIFEST_NAME", "load_boundaries", "missing_parts", "check_inputs_present",
-           "OPTIONAL_PARTS"]
+           "OPTIONAL_PARTS", "check_snapshot"]
 
 SNAPSHOT_FORMAT = 1
 MANIFEST_NAME = "MANIFEST.yml"
@@ -127,9 +132,11 @@ def import_raw(raw_dir: Path, without: frozenset[str] = frozenset()) -> Snapshot
     Raises
     ------
     InputDataError
-        Naming file, column and row of the first problem found.
+        Naming file, column and row of the first problem found; naming a raw file without a
+        provenance entry, or whose bytes differ from it, before anything is read.
     """
     raw_dir = Path(raw_dir)
+    check_provenance(raw_dir)
     context = ImportContext(raw_dir, {name: table.read for name, table in TABLES.items()},
                             without=frozenset(without))
     tables = {name: table.sort(context.table(name)) for name, table in TABLES.items()}
@@ -188,13 +195,15 @@ def compare_tables(old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame]) -
 
 def _manifest(snapshot: Snapshot, raw_dir: Path, out_dir: Path) -> dict[str, Any]:
     cat = load_catalogue()
+    provenance = read_provenance(raw_dir).get("files") or {}
     inputs = []
     for record in sorted(snapshot.inputs, key=lambda r: r.file):
         path = Path(raw_dir) / record.file
         entry = asdict(record)
         credit = "© CBS / Kadaster" if record.role == "maps" else cat["credit"]
-        entry.update(sha256=sha256_file(path), bytes=path.stat().st_size,
-                     licence=cat["licence"], credit=credit)
+        origin = provenance.get(record.file, {})
+        entry.update(sha256=sha256_file(path), bytes=path.stat().st_size, source=origin.get("source"),
+                     retrieved=origin.get("retrieved"), licence=origin.get("licence"), credit=credit)
         inputs.append(entry)
     outputs = []
     for name, table in TABLES.items():
@@ -321,17 +330,50 @@ def staleness(raw_dir: Path, data_dir: Path, without: frozenset[str] = frozenset
             return f"{relative} is missing from the raw directory"
         if recorded.get(relative) != sha256_file(path):
             return f"{relative} changed"
+    modified = _modified_output(Path(data_dir), manifest)
+    return None if modified is None else f"{modified} was modified or removed"
+
+
+def _modified_output(data_dir: Path, manifest: dict[str, Any]) -> str | None:
+    """The first file of the snapshot that is missing or differs from its manifest's sha256, if any."""
     for output in manifest["outputs"]:
-        path = Path(data_dir) / output["file"]
+        path = data_dir / output["file"]
         if not path.is_file() or sha256_file(path) != output["sha256"]:
-            return f"data/{output['file']} was modified or removed"
+            return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)
     return None
 
 
+def check_snapshot(data_dir: Path | None = None) -> None:
+    """Every file of the snapshot is the one its manifest records (by sha256).
+
+    Raises
+    ------
+    InputDataError
+        Naming the first file changed outside the importer (or the missing manifest), and how to
+        restore the snapshot.
+    """
+    data_dir = Path(data_dir or default_data_dir())
+    manifest = read_manifest(data_dir)
+    if manifest is None:
+        raise InputDataError(data_dir / MANIFEST_NAME, "no data snapshot here: build it with `python3 make.py import`")
+    modified = _modified_output(data_dir, manifest)
+    if modified is not None:
+        raise InputDataError(modified, f"missing, or its sha256 differs from the one {MANIFEST_NAME} records: the "
+                                       "snapshot was changed outside the importer; restore it (`git checkout "
+                                       "data/`) or rebuild it from the raw files (`python3 make.py import`)")
+
+
 def load_snapshot(data_dir: Path | None = None) -> dict[str, pd.DataFrame]:
-    """Read the snapshot's tables (as written by :func:`write_snapshot`), with their types."""
+    """Read the snapshot's tables (as written by :func:`write_snapshot`), with their types.
+
+    Raises
+    ------
+    InputDataError
+        When a file of the snapshot differs from its manifest (:func:`check_snapshot`).
+    """
     data_dir = Path(data_dir or default_data_dir())
     recover_interrupted_swap(data_dir)
+    check_snapshot(data_dir)
     return {name: table.load(data_dir) for name, table in TABLES.items()}
 
 
@@ -351,4 +393,6 @@ def load_boundaries(data_dir: Path | None = None):
     """The snapshot's simplified municipal boundaries (a GeoDataFrame: gm_code, name, geometry)."""
     from .boundaries import read_boundaries
 
-    return read_boundaries(Path(data_dir or default_data_dir()) / BOUNDARIES_FILE)
+    data_dir = Path(data_dir or default_data_dir())
+    check_snapshot(data_dir)
+    return read_boundaries(data_dir / BOUNDARIES_FILE)
