@@ -212,8 +212,8 @@ def choropleth(boundaries: geopandas.GeoDataFrame, values: pd.Series, *, title: 
     Parameters
     ----------
     boundaries
-        ``gm_code``, ``name``, ``geometry`` (e.g. from :func:`read_boundaries`) of the boundary year
-        that matches ``values``.
+        ``gm_code``, ``name``, ``geometry`` (e.g. from :func:`~jeugdzorg.data.boundaries.read_boundaries`)
+        of the boundary year that matches ``values``.
     values
         One number per municipality, indexed by GM code.  Missing values (NaN, or municipalities
         not in the index) are drawn in light grey under ``missing_label``.
