@@ -193,6 +193,19 @@ def test_a_venv_made_with_another_python_is_rebuilt(make, monkeypatch, tmp_path,
     assert (venv_dir / "stamp").read_text().strip() == make.environment_fingerprint()
 
 
+def test_a_python_without_venv_support_stops_with_one_line(make, monkeypatch, tmp_path):
+    """Debian's python3 without python3-venv: the venv's pip cannot be installed."""
+    def create(path, **options):
+        raise subprocess.CalledProcessError(1, ["python3", "-m", "ensurepip"])
+
+    monkeypatch.setattr(make, "VENV", tmp_path / ".venv")
+    monkeypatch.setattr(make, "STAMP", tmp_path / ".venv" / "stamp")
+    monkeypatch.setattr(make.venv, "create", create)
+    with pytest.raises(SystemExit) as stop:
+        make.ensure_environment()
+    assert "\n" not in str(stop.value) and "apt-get install python{}.{}-venv".format(*sys.version_info[:2]) in str(stop.value)
+
+
 def test_the_fingerprint_changes_with_the_python_minor_version(make, monkeypatch):
     here, (major, minor) = make.environment_fingerprint(), sys.version_info[:2]
     monkeypatch.setattr(make.sys, "version_info", (3, 99, 0))
