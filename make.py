@@ -4,8 +4,9 @@
     python3 make.py book    build the whole book from the data (creates the environment on first use)
     python3 make.py test    run every test: unit tests, nbval over book/, strict book build
 
-Only the standard library is used here: this script creates the pinned environment in ``.venv``
-(from ``requirements.txt`` constrained by ``requirements-lock.txt``), installs the project's package
+Only the standard library is used here: this script stops at once on a Python that
+``requires-python`` in ``pyproject.toml`` excludes, creates the pinned environment in ``.venv`` (every
+package from ``requirements-lock.txt``, hash-checked, from wheels), installs the project's package
 into it, installs the Debian packages a command needs beyond Python when they are missing (the PDF
 edition needs xelatex, the browser test Debian's chromium), and hands over to ``jeugdzorg.cli``
 inside that environment.  Run ``python3 make.py --help`` for every command and option.
