@@ -4,17 +4,19 @@
     python3 make.py book    build the whole book from the data (creates the environment on first use)
     python3 make.py test    run every test: unit tests, nbval over book/, strict book build
 
-Only the standard library is used here: this script creates the pinned environment in ``.venv``
-(from ``requirements.txt`` constrained by ``requirements-lock.txt``), installs the project's package
+Only the standard library is used here: this script stops at once on a Python that
+``requires-python`` in ``pyproject.toml`` excludes, creates the pinned environment in ``.venv`` (every
+package from ``requirements-lock.txt``, hash-checked, from wheels), installs the project's package
 into it, installs the Debian packages a command needs beyond Python when they are missing (the PDF
 edition needs xelatex, the browser test Debian's chromium), and hands over to ``jeugdzorg.cli``
 inside that environment.  Run ``python3 make.py --help`` for every command and option.
 """
 
-from __future__ import annotations
-
+# No ``from __future__`` import and nothing newer than Python 3.6 before the version check below: an
+# old Python must reach it and stop with one line, not with a SyntaxError or a traceback.
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,7 +27,32 @@ ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("JZ_VENV", ROOT / ".venv"))
 STAMP = VENV / "jeugdzorg-environment.sha256"
 ENV_FILES = ("requirements.txt", "requirements-lock.txt", "pyproject.toml")
+LOCK = ROOT / "requirements-lock.txt"
 
+
+def supported_pythons():
+    """The first and the last Python minor version ``requires-python`` of pyproject.toml allows.
+
+    Read with a regular expression, not tomllib: this runs before the version check, on any Python 3.
+    """
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    spec = re.search(r'^requires-python\s*=\s*"([^"]*)"', text, re.MULTILINE).group(1)
+    low = re.search(r">=\s*(\d+)\.(\d+)", spec)
+    below = re.search(r"<\s*(\d+)\.(\d+)", spec)
+    return (int(low.group(1)), int(low.group(2))), (int(below.group(1)), int(below.group(2)) - 1)
+
+
+def check_python_version():
+    """Stop at once, with one line, on a Python the pins do not support."""
+    first, last = supported_pythons()
+    if not first <= tuple(sys.version_info[:2]) <= last:
+        sys.exit("error: this is Python {}.{}; the project supports Python {}.{} to {}.{} (requires-python in "
+                 "pyproject.toml): run make.py with one of those, e.g. python{}.{} make.py {}".format(
+                     sys.version_info[0], sys.version_info[1], *first, *last, *last,
+                     " ".join(sys.argv[1:]) or "book"))
+
+
+check_python_version()
 
 #: Debian packages of the PDF edition: xelatex, the LaTeX packages Sphinx's writer uses, latexmk, make
 #: (Jupyter Book runs Sphinx's LaTeX Makefile) and the FreeFont family Sphinx sets for xelatex
@@ -45,11 +72,21 @@ def venv_python() -> Path:
 
 
 def environment_fingerprint() -> str:
+    """The requirement files and the Python minor version the environment is built for."""
     digest = hashlib.sha256()
     for name in ENV_FILES:
         digest.update((ROOT / name).read_bytes())
-    digest.update(sys.version.split()[0].encode())
+    digest.update("python {}.{}".format(*sys.version_info[:2]).encode())
     return digest.hexdigest()
+
+
+def venv_python_version() -> str | None:
+    """The ``major.minor`` of the Python ``.venv`` was made with (``None``: no usable environment)."""
+    config = VENV / "pyvenv.cfg"
+    if not venv_python().exists() or not config.is_file():  # exists() is False for a dangling link
+        return None
+    found = re.search(r"^version(?:_info)?\s*=\s*(\d+\.\d+)", config.read_text(encoding="utf-8"), re.MULTILINE)
+    return found.group(1) if found else None
 
 
 def run(cmd: list[str]) -> None:
@@ -58,19 +95,32 @@ def run(cmd: list[str]) -> None:
 
 
 def ensure_environment() -> None:
-    """Create or update ``.venv`` when the requirement files changed since it was built."""
+    """Create or update ``.venv`` when the requirement files or the Python minor version changed.
+
+    Every package comes from ``requirements-lock.txt`` (made by ``make.py lock``), installed in pip's
+    hash-checking mode and from wheels only: a file whose sha256 is not in the lock is refused, and
+    nothing is built from source.  The lock also pins setuptools, the build backend of the project's
+    editable install (run without build isolation, so nothing is downloaded unchecked; venvs have had
+    no setuptools since Python 3.12).
+    """
     fingerprint = environment_fingerprint()
     if venv_python().exists() and STAMP.exists() and STAMP.read_text().strip() == fingerprint:
         return
-    if sys.version_info[:2] != (3, 11):
-        print(f"warning: the pins were made for Python 3.11; this is {sys.version.split()[0]}", flush=True)
     print(f"==> Preparing the environment in {VENV.name}/ (first run: a few minutes)", flush=True)
-    if not venv_python().exists():
-        venv.create(VENV, with_pip=True)
+    running = "{}.{}".format(*sys.version_info[:2])
+    made_with = venv_python_version()
+    if made_with != running:
+        if made_with is not None or VENV.exists():
+            print(f"    {VENV.name}/ was made with Python {made_with or 'unknown'}; recreating it for "
+                  f"Python {running}", flush=True)
+        try:
+            venv.create(VENV, with_pip=True, clear=True)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            sys.exit(f"error: cannot create {VENV.name}/ with this Python ({exc}); on Debian or Ubuntu install "
+                     f"the venv module first: apt-get install python{running}-venv")
     py = venv_python()
     run([py, "-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "on",
-         "-r", ROOT / "requirements.txt", "-c", ROOT / "requirements-lock.txt"])
-    # Editable install without build isolation: setuptools of the venv suffices, no extra download.
+         "--require-hashes", "--only-binary", ":all:", "-r", LOCK])
     run([py, "-m", "pip", "install", "--disable-pip-version-check", "--no-deps",
          "--no-build-isolation", "--editable", ROOT])
     STAMP.write_text(fingerprint + "\n")

@@ -11,13 +11,14 @@ pdf      build the PDF edition of the chapters into _build/pdf/ (xelatex)
 linkcheck  check every external link of the book (Sphinx linkcheck; needs the network)
 test     run every test: unit tests, nbval over book/, and a strict book build
 benchmark  time clean, no-op and partial builds and the model layer (in a scratch copy)
-lock     rewrite requirements-lock.txt from the current environment
+lock     resolve requirements.txt into requirements-lock.txt (every supported Python, with hashes)
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import time
@@ -211,13 +212,57 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     return 0
 
 
+#: "name==version  # hold: SPEC" in requirements.txt: a fresh resolution keeps the package within SPEC.
+_PIN = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>\S+)(?:\s+#\s*hold:\s*(?P<hold>[^\s(]+))?")
+
+
+def _uv_compile(requirements: Path, output: Path, *extra: str) -> None:
+    """One lock for every supported Python (uv's universal resolution), from wheels, with hashes."""
+    from .book.provenance import supported_pythons
+
+    first, _ = supported_pythons()
+    command = [str(Path(sys.executable).parent / "uv"), "pip", "compile", str(requirements), "--universal",
+               "--python-version", first, "--generate-hashes", "--only-binary", ":all:",
+               "--custom-compile-command", "python3 make.py lock", "--quiet", "--output-file", str(output), *extra]
+    subprocess.run(command, check=True, cwd=PROJECT_ROOT)
+
+
+def _upgrade_pins(requirements: Path) -> list[str]:
+    """Resolve the direct dependencies afresh (within their holds) and rewrite their pins in place.
+
+    Returns one line per changed pin.
+    """
+    import tempfile
+
+    pins = {m["name"]: m for m in map(_PIN.match, requirements.read_text().splitlines()) if m}
+    with tempfile.TemporaryDirectory() as scratch:
+        loose, resolved = Path(scratch) / "requirements.in", Path(scratch) / "resolved.txt"
+        loose.write_text("".join(f"{name}{m['hold'] or ''}\n" for name, m in pins.items()))
+        _uv_compile(loose, resolved, "--upgrade", "--no-annotate")
+        newest: dict[str, str] = {}
+        for match in map(_PIN.match, resolved.read_text().splitlines()):
+            if match:
+                newest.setdefault(match["name"].lower().replace("_", "-"), match["version"])
+    changes = []
+    for name, match in pins.items():
+        new = newest[name.lower().replace("_", "-")]
+        if new == match["version"]:
+            continue
+        changes.append(f"{name}: {match['version']} -> {new}")
+        pin = re.compile(rf"^{re.escape(name)}=={re.escape(match['version'])}(?=\s|$)", re.MULTILINE)
+        requirements.write_text(pin.sub(f"{name}=={new}", requirements.read_text()))
+    return changes
+
+
 def cmd_lock(args: argparse.Namespace) -> int:
-    frozen = subprocess.run([sys.executable, "-m", "pip", "freeze", "--exclude-editable"],
-                            capture_output=True, text=True, check=True).stdout
-    header = ("# Full pin set (pip freeze of a clean environment built from requirements.txt on Python 3.11).\n"
-              "# Regenerate with: python3 make.py lock\n")
-    (PROJECT_ROOT / "requirements-lock.txt").write_text(header + frozen)
-    _log("==> requirements-lock.txt written")
+    lock = PROJECT_ROOT / "requirements-lock.txt"
+    if args.upgrade:
+        _log("==> Resolving the direct dependencies afresh (within their holds)")
+        changes = _upgrade_pins(PROJECT_ROOT / "requirements.txt")
+        _log("\n".join(f"    {line}" for line in changes) or "    every pin is already the newest")
+    _log(f"==> Resolving requirements.txt into {lock.name} (every supported Python, with hashes)")
+    _uv_compile(PROJECT_ROOT / "requirements.txt", lock, *(["--upgrade"] if args.upgrade else []))
+    _log(f"==> {lock.name} written; `python3 make.py book` installs it")
     return 0
 
 
@@ -285,7 +330,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--with-tests", action="store_true", help="also time the whole test command once")
     bench.set_defaults(func=cmd_benchmark)
 
-    lock = sub.add_parser("lock", help="rewrite requirements-lock.txt from this environment")
+    lock = sub.add_parser("lock", help="resolve requirements.txt into requirements-lock.txt (uv, with hashes)")
+    lock.add_argument("--upgrade", action="store_true",
+                      help="first move every pin of requirements.txt to its newest version within its hold")
     lock.set_defaults(func=cmd_lock)
     return parser
 

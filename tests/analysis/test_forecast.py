@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jeugdzorg.analysis import need_benchmark as B
 from jeugdzorg.analysis import estimation as E
 from jeugdzorg.analysis import forecast as F
 from jeugdzorg.analysis import panel as P

@@ -26,9 +26,6 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-#: A coalition of players (drivers or groups), as the value function's key.
-Coalition = frozenset
-
 
 def _residual_sum(y: np.ndarray, x: np.ndarray) -> float:
     coef = np.linalg.lstsq(x, y, rcond=None)[0]

@@ -178,7 +178,7 @@ def same_municipality_trend(panel: pd.DataFrame, first: int, last: int) -> pd.Da
     Parameters
     ----------
     panel
-        The harmonised panel (:func:`jeugdzorg.panel.build_panel`), indexed by ``(gm_code, year)``.
+        The harmonised panel (:func:`jeugdzorg.analysis.panel.build_panel`), indexed by ``(gm_code, year)``.
     first, last
         The period; only municipalities with complete data in every year of it are summed, so that
         growth is not confounded with reporting coverage.

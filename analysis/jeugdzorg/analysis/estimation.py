@@ -30,13 +30,13 @@ class Specification:
     Attributes
     ----------
     outcome
-        A column of the panel, see :data:`jeugdzorg.panel.OUTCOMES`.
+        A column of the panel, see :data:`jeugdzorg.analysis.panel.OUTCOMES`.
     first_year, last_year
         Cost years; by default from the first year in which 90% of municipalities report.
     boundary_year
         Municipal boundaries of 1 January of this year; by default the latest register year.
     driver_set
-        A key of :data:`jeugdzorg.panel.DRIVER_SETS`.
+        A key of :data:`jeugdzorg.analysis.panel.DRIVER_SETS`.
     cluster
         ``"municipality"`` or ``"jz_region"``: the level of the clustered standard errors.
     driver_lag
@@ -46,7 +46,7 @@ class Specification:
     balanced
         Keep only municipalities observed in every year.
     exclude
-        GM codes left out (e.g. :data:`jeugdzorg.panel.G4`).
+        GM codes left out (e.g. :data:`jeugdzorg.analysis.panel.G4`).
     trim
         Drop this share of the lowest and of the highest outcomes in each year.
     carry_drivers_forward
@@ -247,7 +247,7 @@ def estimate(tables: dict[str, pd.DataFrame], spec: Specification = Specificatio
 
     The cross-section models (pooled OLS, between, random effects) use every driver; the
     within models (entity FE, two-way FE, first differences) use only the drivers that vary within
-    municipalities (:func:`jeugdzorg.panel.time_varying`), because the others are frozen in the
+    municipalities (:func:`jeugdzorg.analysis.panel.time_varying`), because the others are frozen in the
     source or move too little for a within estimate.  Every model carries the controls of the
     specification (residence-rule hosts, region effects; see :class:`Specification`), and with
     ``mundlak`` the Mundlak and classical Hausman tests are computed.  ``panel``: a built panel of
@@ -310,31 +310,6 @@ def effect_unit(outcome: str) -> str:
 def effect_scale(outcome: str) -> float:
     """Factor that turns a coefficient into :func:`effect_unit` (100 for the log outcome)."""
     return 100.0 if outcome.startswith("log_") else 1.0
-
-
-def between_fit(est: Estimates) -> pd.DataFrame:
-    """Actual and predicted municipal mean outcome of the between model, with residuals.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by GM code: ``name``, ``actual``, ``predicted``, ``residual`` and ``residual_effect``
-        (the residual in :func:`effect_unit`; for the log outcome the percentage by which the
-        municipality's cost exceeds what its drivers predict, ``100 * (exp(residual) - 1)``), sorted
-        by residual.
-    """
-    result = est.fits["Between"]
-    columns = [c for c in result.params.index if c != models.CONSTANT]
-    means = est.sample.groupby(level="gm_code")[[est.spec.outcome, *columns]].mean()
-    predicted = result.params.get(models.CONSTANT, 0.0) + means[columns] @ result.params[columns]
-    names = est.sample.groupby(level="gm_code")["name"].first()
-    out = pd.DataFrame({"name": names, "actual": means[est.spec.outcome], "predicted": predicted})
-    out["residual"] = out["actual"] - out["predicted"]
-    if est.spec.outcome.startswith("log_"):
-        out["residual_effect"] = 100 * (np.exp(out["residual"]) - 1)
-    else:
-        out["residual_effect"] = out["residual"]
-    return out.sort_values("residual")
 
 
 def within_changes(est: Estimates, model: str = "Two-way FE") -> pd.DataFrame:
@@ -456,7 +431,7 @@ def robustness(tables: dict[str, pd.DataFrame], spec: Specification = Specificat
         coefs = models.coefficients(est.fits, est.drivers)
         coefs = coefs[coefs["model"].isin(models_shown)].copy()
         coefs.insert(0, "variant", name)
-        coefs["n_obs"] = coefs["model"].map(lambda m: est.fits[m].nobs)
+        coefs["n_obs"] = coefs["model"].map({model: fit.nobs for model, fit in est.fits.items()})
         coefs["r2_between"] = est.fits["Between"].r2
         rows.append(coefs)
     coefficients = pd.concat(rows, ignore_index=True)
@@ -658,9 +633,6 @@ class RegionalBetween:
 
     def wide(self, column: str = "coef") -> pd.DataFrame:
         return self.coefficients.pivot(index="variable", columns="model", values=column)
-
-
-REGION_MODELS = ("Between", "Region FE", "Region FE, clustered by region", "Region RE")
 
 
 def regional_between(est: Estimates) -> RegionalBetween:

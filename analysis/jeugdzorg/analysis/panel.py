@@ -1,7 +1,7 @@
 """The estimation panel: municipality x year in one boundary year, outcome and need drivers.
 
 Every source table is first harmonised to the municipalities of the boundary year (see
-:mod:`jeugdzorg.mergers`), then the outcome and the drivers are formed as ratios of harmonised
+:mod:`jeugdzorg.data.mergers`), then the outcome and the drivers are formed as ratios of harmonised
 counts, so a merged municipality's share is the share of the merged population, not an average of
 shares.  Drivers come from the gemeentefonds criteria: edition *t* describes the municipalities of
 1 January *t* and mostly refers to the situation one or two years earlier (the reference dates CBS
@@ -176,7 +176,7 @@ def build_panel(tables: dict[str, pd.DataFrame], *, boundary_year: int | None = 
     Parameters
     ----------
     tables
-        The snapshot (:func:`jeugdzorg.snapshot.load_snapshot`).
+        The snapshot (:func:`jeugdzorg.data.snapshot.load_snapshot`).
     boundary_year
         Express every row in the municipalities of 1 January of this year (default: the latest
         register year).

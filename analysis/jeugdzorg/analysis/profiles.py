@@ -27,7 +27,6 @@ from . import budget
 from . import estimation as E
 from . import panel as P
 from . import validation as V
-from .descriptives import without_reported_zeros
 
 #: Groups a municipality is compared with, in the order the pages show them.
 GROUP_KINDS = ("size_class", "region", "national")

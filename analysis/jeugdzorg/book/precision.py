@@ -43,6 +43,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -148,7 +149,7 @@ def rounded_frame(frame: pd.DataFrame, kinds: Mapping[str, str]) -> pd.DataFrame
     out = frame.copy()
     for column, kind in kinds.items():
         if column in out.columns:
-            out[column] = out[column].map(lambda v: rounded(v, kind))
+            out[column] = out[column].map(partial(rounded, kind=kind))
     return out
 
 

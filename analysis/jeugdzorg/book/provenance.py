@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import platform
+import tomllib
 from importlib import metadata
 from typing import Any
 
 import pandas as pd
+from packaging.specifiers import SpecifierSet
 
 from ..data.catalogue import load_catalogue
 from ..data.registry import TABLES
 from ..data.snapshot import read_manifest
+from ..paths import PROJECT_ROOT
 
 __all__ = ["read_manifest", "inputs_table", "vintage_table", "changes_table", "outputs_table",
-           "variables_table", "data_dictionary", "environment_table"]
+           "variables_table", "data_dictionary", "environment_table", "supported_pythons"]
 
 #: Packages whose versions the book reports (all pinned in requirements.txt).
 KEY_PACKAGES = ("jupyter-book", "myst-nb", "pandas", "numpy", "scipy", "linearmodels", "statsmodels",
@@ -80,9 +82,20 @@ def data_dictionary() -> pd.DataFrame:
     return pd.DataFrame(rows).set_index(["Table", "Column"])
 
 
+def supported_pythons() -> tuple[str, str]:
+    """The first and the last Python minor version ``requires-python`` of pyproject.toml allows."""
+    spec = SpecifierSet(tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+                        ["project"]["requires-python"])
+    minors = [f"3.{minor}" for minor in range(40) if spec.contains(f"3.{minor}.99")]
+    return minors[0], minors[-1]
+
+
 def environment_table() -> pd.DataFrame:
-    """Python minor version and the versions of the key packages."""
-    python = ".".join(platform.python_version_tuple()[:2])
-    rows = [{"Software": "Python", "Version": python}]
+    """The supported Python versions and the versions of the key packages.
+
+    The range, not the running Python: the book's outputs are the same under every supported version.
+    """
+    first, last = supported_pythons()
+    rows = [{"Software": "Python", "Version": f"{first} to {last}"}]
     rows += [{"Software": name, "Version": metadata.version(name)} for name in KEY_PACKAGES]
     return pd.DataFrame(rows).set_index("Software")

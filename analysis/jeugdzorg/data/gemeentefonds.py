@@ -519,13 +519,6 @@ def read_circular(raw_dir: Path, circular: str, year: int, names: MunicipalityNa
     return computed, published
 
 
-def model_vs_published(raw_dir: Path, circular: str, year: int, names: MunicipalityNames,
-                       cluster: str = YOUTH_CLUSTER, include_siudu: bool = False) -> pd.DataFrame:
-    """Read one circular from ``raw_dir`` and compare the model with the published amounts."""
-    computed, published = read_circular(raw_dir, circular, year, names, cluster)
-    return compare_with_published(computed, published, include_siudu=include_siudu)
-
-
 def input_files(raw_dir: Path) -> list[str]:
     """Every fund file the importer reads from ``raw_dir`` (relative paths)."""
     files = [FACTOR_FILE]

@@ -102,7 +102,7 @@ def check_successors(mergers: pd.DataFrame, register: pd.DataFrame, name: str) -
     the date), and every municipality that ends exists in the register before it."""
     years = sorted(int(y) for y in register["year"].unique())
     codes = {y: set(register.loc[register["year"] == y, "gm_code"]) for y in years}
-    for position, row in mergers.iterrows():
+    for _, row in mergers.iterrows():
         date = pd.Timestamp(row["date"])
         after = next((y for y in years if pd.Timestamp(year=y, month=1, day=1) >= date), None)
         before = next((y for y in reversed(years) if pd.Timestamp(year=y, month=1, day=1) < date), None)
