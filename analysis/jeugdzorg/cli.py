@@ -155,7 +155,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
 def cmd_html(args: argparse.Namespace) -> int:
     from .book.runner import build_book
 
-    index = build_book(execute=False, force=True, strict=args.strict)
+    index = build_book(execute=False, force=args.force, strict=args.strict)
     _log(f"==> Done. Open {index}")
     return 0
 
@@ -264,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     html = sub.add_parser("html", help="build the HTML from the executed notebooks only")
     html.add_argument("--strict", action="store_true", help="treat Sphinx warnings as errors")
+    html.add_argument("--force", action="store_true", help="build from scratch (Sphinx's kept state discarded)")
     html.set_defaults(func=cmd_html)
 
     pdf = sub.add_parser("pdf", help="build the PDF edition of the chapters into _build/pdf/ (xelatex; "

@@ -1,7 +1,10 @@
-"""Fixtures of the book tests: the built HTML served on 127.0.0.1 and a real browser reading it.
+"""Fixtures of the book tests: the strictly built HTML, served on 127.0.0.1, and a real browser reading it.
 
-A test that drives the page gets ``book_page``: call it with a path of the built book and it returns
-the Selenium driver showing that page (desktop size), e.g.::
+The HTML is built once per test run (``built_html``, session scope) and shared by every test that
+reads it: static checks of the files, the downloads, the browser and accessibility tests.  A test that
+needs the built pages takes ``built_html`` (the ``_build/html`` folder) or ``book_server`` (its URL on
+127.0.0.1); it never builds the book again.  A test that drives the page gets ``book_page``: call it
+with a path of the built book and it returns the Selenium driver showing that page (desktop size), e.g.::
 
     def test_benchmark_table_sorts(book_page):
         driver = book_page("book/maps.html")
@@ -17,6 +20,21 @@ from pathlib import Path
 import pytest
 
 from tests.browser import DESKTOP, BookServer, Browser
+
+
+@pytest.fixture(scope="session")
+def built_html(tmp_path_factory) -> Path:
+    """The book's HTML, built once per test run the strict way (Sphinx warnings are errors), through
+    the project's one HTML route (:func:`jeugdzorg.book.runner.build_html`, as ``make.py`` builds).
+
+    Built from the committed ``book/`` into a temporary directory, so the tests never touch
+    ``_build/``.  Read it, never write into it: every test of the run shares it.
+    """
+    from jeugdzorg.book import runner
+
+    target = tmp_path_factory.mktemp("book") / "_build"
+    runner.build_html(strict=True, target=target, progress=lambda _: None)
+    return target / "html"
 
 
 @pytest.fixture(scope="session")
