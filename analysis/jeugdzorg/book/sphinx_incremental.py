@@ -12,10 +12,13 @@ does fall outside that bookkeeping; this extension closes each gap:
 * **What every page shows of the others.**  The sidebar and the previous/next links of every page
   carry the other pages' titles, and a cross-reference carries its target's title.  When a page that
   is read again changes its title or its labels, every page is written again.
+* **The same links.**  MyST-NB copies its stylesheet into the output only at the end of a build, so
+  a clean build linked it without Sphinx's checksum and an incremental build with it: it is copied
+  before the pages are written.
 * **Leftovers.**  Sphinx never deletes output: the page of a removed source, an image a chapter no
   longer draws, the CSV of a table that is gone would stay.  At the end of a build, every file of the
   HTML output that this build did not write and that no current page owns is deleted, so the output
-  is the same, file for file, as a clean build's (``tests/book/test_incremental.py`` checks it).
+  is the same, file for file, as a clean build's (``tests/book/test_book_build.py`` checks it).
 
 The extension keeps nothing in the environment that other processes must merge (dependencies are
 Sphinx's own, merged by Sphinx), so reading and writing in parallel (``-j``) stay safe.
@@ -79,6 +82,18 @@ def rewrite_all_if_shown_changed(app: Sphinx, env: BuildEnvironment) -> list[str
     if reread and _shown_to_others(env, reread) != getattr(app, "jz_shown_before", None):
         return sorted(env.found_docs)
     return []
+
+
+def copy_mystnb_css_before_writing(app: Sphinx, env: BuildEnvironment) -> None:
+    """Put MyST-NB's stylesheet into the output before the pages are written, not after.
+
+    Sphinx links a stylesheet with a checksum (``mystnb.<hash>.css?v=8cd3d715``) when the file is in
+    the output as a page is written.  MyST-NB copies its stylesheet only when the build has finished,
+    so a clean build would link it without the checksum and a later incremental build with it.
+    """
+    from myst_nb.sphinx_ext import add_global_html_resources
+
+    add_global_html_resources(app, None)
 
 
 def mark_start(app: Sphinx) -> None:
@@ -153,5 +168,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", note_pasted_sources)
     app.connect("env-before-read-docs", remember_before_reading)
     app.connect("env-get-updated", rewrite_all_if_shown_changed)
+    app.connect("env-updated", copy_mystnb_css_before_writing)
     app.connect("build-finished", prune_leftovers)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
