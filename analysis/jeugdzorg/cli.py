@@ -205,7 +205,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 def cmd_benchmark(args: argparse.Namespace) -> int:
     from .build_timing import run
 
-    run(runs=args.runs, with_tests=args.with_tests)
+    run(runs=args.runs, with_tests=args.with_tests, builds_only=args.builds_only)
     return 0
 
 
@@ -282,6 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("benchmark", help="time clean, no-op and partial builds (scratch copy)")
     bench.add_argument("--runs", type=int, default=3, help="repetitions per measurement (median)")
     bench.add_argument("--with-tests", action="store_true", help="also time the whole test command once")
+    bench.add_argument("--builds-only", action="store_true",
+                       help="only one clean build, then the no-op, one-chapter and Markdown-only rebuilds")
     bench.set_defaults(func=cmd_benchmark)
 
     lock = sub.add_parser("lock", help="rewrite requirements-lock.txt from this environment")

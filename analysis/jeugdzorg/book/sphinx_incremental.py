@@ -93,7 +93,9 @@ def copy_mystnb_css_before_writing(app: Sphinx, env: BuildEnvironment) -> None:
     """
     from myst_nb.sphinx_ext import add_global_html_resources
 
-    add_global_html_resources(app, None)
+    if app.builder.format == "html":
+        Path(app.outdir, "_static").mkdir(parents=True, exist_ok=True)  # not there yet in a clean build
+        add_global_html_resources(app, None)
 
 
 def mark_start(app: Sphinx) -> None:
