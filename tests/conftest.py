@@ -86,17 +86,3 @@ def data_copy(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(data_dir(), target)
     return target
-
-
-@pytest.fixture(scope="session")
-def built_html(tmp_path_factory) -> Path:
-    """The book's HTML, built once per test run the strict way (Sphinx warnings are errors).
-
-    Built from the committed ``book/`` into a temporary directory, so the tests never touch
-    ``_build/``; every test that reads the built pages (static checks, downloads, the browser) shares it.
-    """
-    from jeugdzorg.book import runner
-
-    target = tmp_path_factory.mktemp("book") / "_build"
-    runner.build_html(strict=True, target=target, progress=lambda _: None)
-    return target / "html"

@@ -158,7 +158,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
 def cmd_html(args: argparse.Namespace) -> int:
     from .book.runner import build_book
 
-    index = build_book(execute=False, force=True, strict=args.strict)
+    index = build_book(execute=False, force=args.force, strict=args.strict)
     _log(f"==> Done. Open {index}")
     return 0
 
@@ -208,7 +208,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 def cmd_benchmark(args: argparse.Namespace) -> int:
     from .build_timing import run
 
-    run(runs=args.runs, with_tests=args.with_tests)
+    run(runs=args.runs, with_tests=args.with_tests, builds_only=args.builds_only)
     return 0
 
 
@@ -311,6 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     html = sub.add_parser("html", help="build the HTML from the executed notebooks only")
     html.add_argument("--strict", action="store_true", help="treat Sphinx warnings as errors")
+    html.add_argument("--force", action="store_true", help="build from scratch (Sphinx's kept state discarded)")
     html.set_defaults(func=cmd_html)
 
     pdf = sub.add_parser("pdf", help="build the PDF edition of the chapters into _build/pdf/ (xelatex; "
@@ -328,6 +329,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("benchmark", help="time clean, no-op and partial builds (scratch copy)")
     bench.add_argument("--runs", type=int, default=3, help="repetitions per measurement (median)")
     bench.add_argument("--with-tests", action="store_true", help="also time the whole test command once")
+    bench.add_argument("--builds-only", action="store_true",
+                       help="only one clean build, then the no-op, one-chapter and Markdown-only rebuilds")
     bench.set_defaults(func=cmd_benchmark)
 
     lock = sub.add_parser("lock", help="resolve requirements.txt into requirements-lock.txt (uv, with hashes)")

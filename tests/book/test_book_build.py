@@ -1,13 +1,25 @@
-"""The book builds with Sphinx warnings as errors, has its pages, and a failed build keeps the old one."""
+"""The book builds with Sphinx warnings as errors, has its pages, and a failed build keeps the old one.
+
+Incremental builds (``make.py book`` after a chapter was executed again) are never stale: every page
+that pastes a number shows its new value, no page that pastes nothing from the chapter is rewritten,
+and the HTML is, file for file, what a clean build gives (``incremental_rebuild`` in conftest.py).
+"""
 
 from __future__ import annotations
 
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
+import yaml
+from myst_nb.core.variables import format_plain_text
 
 from jeugdzorg.book import runner
+from jeugdzorg.book.sphinx_language import dutch_notation
+from jeugdzorg.paths import BOOK_DIR
+
+from .conftest import CHAPTER, KEY
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +80,71 @@ def test_failed_build_leaves_the_previous_book_in_place(tmp_path, monkeypatch):
         return subprocess.CompletedProcess(args, 1, stdout="Sphinx error", stderr="")
 
     monkeypatch.setattr(runner.subprocess, "run", failing_run)
-    with pytest.raises(RuntimeError, match="jupyter-book build failed"):
+    with pytest.raises(RuntimeError, match=r"HTML build \(jupyter-book, Sphinx\) failed"):
         runner.build_html(target=target, progress=lambda _: None)
     assert (target / "html" / "index.html").read_text() == "previous book"
     assert [p.name for p in tmp_path.iterdir()] == ["_build"]
+    # No staging left, and no Sphinx state a later build could trust after the failure.
+    assert [p.name for p in target.iterdir()] == ["html"]
+
+
+# --------------------------------------------------------------------------------------------
+# Incremental builds
+# --------------------------------------------------------------------------------------------
+
+def _pasting(project: Path, reference: str) -> dict[str, str]:
+    """Page (docname) -> its source text, for every page of ``book/`` whose text contains ``reference``."""
+    pages = {}
+    for source in sorted((project / "book").rglob("*")):
+        if source.suffix in (".md", ".ipynb") and ".tmp-" not in source.name:
+            text = source.read_text(encoding="utf-8")
+            if reference in text:
+                pages[str(source.relative_to(project).with_suffix(""))] = text
+    return pages
+
+
+def test_every_page_pasting_a_number_shows_its_new_value_after_its_chapter_ran_again(incremental_rebuild):
+    from tests.helpers import glued_values, load_notebook
+
+    project, html = incremental_rebuild.project, incremental_rebuild.html
+    value = glued_values(load_notebook(project / "book" / f"{CHAPTER}.ipynb"))[KEY]
+    assert value != incremental_rebuild.edited_value
+    pages = _pasting(project, f"{CHAPTER}.ipynb::{KEY}")
+    assert {"book/conclusions", "book/samenvatting"} <= set(pages)
+    for page, text in pages.items():
+        shown = (html / f"{page}.html").read_text(encoding="utf-8")
+        for spec in re.findall(rf"{CHAPTER}\.ipynb::{KEY}(?::([^`]*))?`", text):
+            new, old = (format_plain_text(v, spec) if spec else v for v in (value, incremental_rebuild.edited_value))
+            if re.search(r"^lang:\s*nl\s*$", text, re.M):
+                new, old = dutch_notation(new), dutch_notation(old)
+            assert f'<span class="pasted-text">{new}</span>' in shown, (page, new)
+            assert f'<span class="pasted-text">{old}</span>' not in shown, (page, old)
+
+
+def test_no_page_that_pastes_nothing_from_the_chapter_was_rewritten(incremental_rebuild):
+    project, html, before = incremental_rebuild.project, incremental_rebuild.html, incremental_rebuild.before
+    # Rewritten: the chapter, the pages pasting from it, and the root page, whose table of contents
+    # shows the chapter's title (Sphinx rewrites the page holding a changed page's toctree entry).
+    root = yaml.safe_load((project / "_toc.yml").read_text(encoding="utf-8"))["root"]
+    pasting = set(_pasting(project, f"{CHAPTER}.ipynb::")) | {f"book/{CHAPTER}", root}
+    rewritten, kept = set(), set()
+    for page in sorted((html / "book").rglob("*.html")):
+        relative = str(page.relative_to(html))
+        (rewritten if page.stat().st_mtime_ns != before[relative] else kept).add(relative.removesuffix(".html"))
+    assert rewritten == pasting
+    assert len(kept) > 300  # the municipality pages and every other chapter
+
+
+def test_incremental_builds_give_the_html_of_a_clean_build_file_for_file(incremental_rebuild, built_html):
+    project, html = incremental_rebuild.project, incremental_rebuild.html
+    # The second run re-executed the chapter from the committed template: the committed notebook.
+    committed = (BOOK_DIR / f"{CHAPTER}.ipynb").read_bytes()
+    assert (project / "book" / f"{CHAPTER}.ipynb").read_bytes() == committed, "committed notebook is stale"
+
+    def tree(root: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+    incremental, clean = tree(html), tree(built_html)
+    assert sorted(set(incremental) ^ set(clean)) == []
+    assert [name for name in clean if incremental[name] != clean[name]] == []
+    assert len(clean) > 4000

@@ -105,7 +105,7 @@ def test_an_html_build_keeps_the_pdf(tmp_path, monkeypatch):
     (target / "html").mkdir()
     (target / "html" / "index.html").write_text("old book")
 
-    def fake_build(source_root, output, *, strict=False):
+    def fake_build(source_root, output, **options):
         (output / "_build" / "html").mkdir(parents=True)
         (output / "_build" / "html" / "index.html").write_text("new book")
         return output / "_build"

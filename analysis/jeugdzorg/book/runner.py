@@ -8,16 +8,18 @@ record that changes from run to run (timings, paths, the Python patch version), 
 from the same inputs give byte-identical notebooks.
 
 The book is replaced whole (:func:`build_book`): notebooks are executed into a staging copy of
-``book/``, the HTML is built from that copy, and ``book/`` and ``_build/`` are swapped in together
-only when every notebook and the HTML succeeded, so a failure leaves the previous book intact.
+``book/``, the HTML is built from that copy, and ``book/`` and ``_build/html`` are swapped in
+together only when every notebook and the HTML succeeded, so a failure leaves the previous book intact.
 
 Builds are incremental.  Each executed notebook records a fingerprint of what decides its output:
 its template, its parameters, the package modules its code imports (followed transitively through
 the code, see :mod:`jeugdzorg.fingerprint`), every file of the data snapshot and the pinned
 environment.  A notebook whose fingerprint is unchanged is not executed again, so an edit to a
 module re-executes only the notebooks that import it.  The HTML records a fingerprint of everything
-Sphinx reads, so an unchanged book is not rebuilt.  Independent notebooks run in parallel, one BLAS
-thread each.
+Sphinx reads, so an unchanged book is not rebuilt; a changed one is rebuilt incrementally, from the
+state Sphinx kept in ``_build/.sphinx`` (:func:`build_html`): only the changed pages and those that
+paste numbers from a changed notebook are read and written again, in two processes.  Independent
+notebooks run in parallel, one BLAS thread each.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from typing import Any
 
 import yaml
 
-from ..atomic import recover_interrupted_swap, remove_stale, swap_directories, swap_directory
+from ..atomic import remove_stale, swap_directories
 from ..fingerprint import code_closure, digest, files_digest
 from ..data.snapshot import missing_parts
 from .leave_out import leave_out_chapters, unlink_in_notebooks
@@ -349,6 +351,15 @@ def execute_all(overrides: dict[str, Any] | None = None, only: list[str] | None 
 # --------------------------------------------------------------------------------------------
 
 BOOK_SOURCES = ("_config.yml", "_toc.yml")
+#: Sphinx's state between builds, in the build directory beside the served ``html/`` (never served):
+#: ``source/`` (a mirror of the book's sources), ``_build/html`` (the output Sphinx updates in place),
+#: ``_build/.doctrees`` (its environment and doctrees, with MyST-NB's glue cache in
+#: ``_build/jupyter_execute``).
+STATE_DIR = ".sphinx"
+#: Processes Sphinx reads and writes the pages with (``sphinx-build -j``).
+SPHINX_JOBS = 2
+#: The fingerprint of the sources the served HTML was built from.
+STAMP = ".book-fingerprint"
 
 
 def sphinx_extensions(source_root: Path = PROJECT_ROOT) -> list[str]:
@@ -359,86 +370,205 @@ def sphinx_extensions(source_root: Path = PROJECT_ROOT) -> list[str]:
     return sorted(name for name in names if str(name).startswith("jeugdzorg."))
 
 
+def _snapshot_files() -> list[Path]:
+    return sorted(p for p in data_dir().glob("*") if p.is_file())
+
+
+def book_sources(source_root: Path) -> list[Path]:
+    """Every file Sphinx reads from ``source_root``: configuration, table of contents, ``book/``."""
+    files = [source_root / name for name in BOOK_SOURCES]
+    return files + sorted(p for p in (source_root / "book").rglob("*") if p.is_file() and ".tmp-" not in p.name)
+
+
 def html_fingerprint(source_root: Path = PROJECT_ROOT) -> str:
     """Hash of everything the HTML build reads: config, table of contents, chapters, bibliography,
     the project's Sphinx extensions (and the code they import) and the data snapshot (the
     extensions pack it into the downloadable zip and name the edition after it)."""
-    files = [source_root / name for name in BOOK_SOURCES]
-    files += sorted(p for p in (source_root / "book").rglob("*") if p.is_file() and ".tmp-" not in p.name)
-    snapshot = sorted(p for p in data_dir().glob("*") if p.is_file())
-    return digest(*(str(p.relative_to(source_root)).encode() + p.read_bytes() for p in files),
+    return digest(*(str(p.relative_to(source_root)).encode() + p.read_bytes() for p in book_sources(source_root)),
                   files_digest(code_closure(sphinx_extensions(source_root))).encode(),
-                  *(p.name.encode() + p.read_bytes() for p in snapshot))
+                  *(p.name.encode() + p.read_bytes() for p in _snapshot_files()))
 
 
-#: Outputs in ``_build/`` that other commands write (``make.py pdf``, ``make.py linkcheck``): an HTML
-#: build replaces ``_build/`` whole, so it carries these over instead of deleting them.
-OTHER_OUTPUTS = ("pdf", "linkcheck")
+def state_key(source_root: Path) -> str:
+    """What no page records as a dependency but every page may show: the configuration and table of
+    contents, the project's Sphinx extensions (their code), the data snapshot (the edition, the
+    zip), the pinned environment and Python.  Sphinx's kept state is used only under the same key."""
+    return digest(*((source_root / name).read_bytes() for name in BOOK_SOURCES),
+                  files_digest(code_closure(sphinx_extensions(source_root))).encode(),
+                  *(p.name.encode() + p.read_bytes() for p in _snapshot_files()),
+                  _lock_bytes(), sys.version.encode())
 
 
-def carry_over_other_outputs(build_dir: Path, built: Path) -> None:
-    """Copy the PDF and link-check outputs of the current ``build_dir`` into the new ``built`` one
-    (copied, not moved: if the swap fails, the current ``_build/`` must stay complete)."""
-    for name in OTHER_OUTPUTS:
-        if (build_dir / name).is_dir() and not (built / name).exists():
-            shutil.copytree(build_dir / name, built / name)
+def mirror_sources(source_root: Path, mirror: Path) -> int:
+    """Make ``mirror`` hold exactly the book's sources of ``source_root``, writing only the files
+    whose bytes differ (so Sphinx, which goes by modification times, sees exactly what changed,
+    wherever the sources were staged).  Returns how many files were written or deleted."""
+    wanted = {p.relative_to(source_root): p for p in book_sources(source_root)}
+    changed = 0
+    for relative, source in wanted.items():
+        target = mirror / relative
+        data = source.read_bytes()
+        if not target.is_file() or target.read_bytes() != data:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            changed += 1
+    for path in sorted(mirror.rglob("*"), reverse=True):
+        if path.is_file() and path.relative_to(mirror) not in wanted:
+            path.unlink()
+            changed += 1
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    return changed
 
 
-def run_jupyter_book(source_root: Path, output: Path, *, strict: bool = False) -> Path:
-    """``jupyter-book build`` of ``source_root`` (notebook execution off) into ``output``/_build.
+#: Runs Jupyter Book's Sphinx build (``jupyter_book.sphinx.build_sphinx``, what ``jupyter-book
+#: build`` calls) with a job count, which the ``jupyter-book`` command does not take.  The table of
+#: contents is named relative to the sources, so no absolute path enters Sphinx's configuration.
+_SPHINX_BUILD = """
+import sys
+from pathlib import Path
+from jupyter_book.sphinx import build_sphinx
+source, output, strict, jobs = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] == "strict", int(sys.argv[4])
+result = build_sphinx(source, output / "_build" / "html", noconfig=True, path_config=str(source / "_config.yml"),
+                      confoverrides={"external_toc_path": "_toc.yml", "latex_individualpages": False,
+                                     "nitpicky": True},
+                      builder="html", warningiserror=strict, keep_going=strict, jobs=jobs, quiet=True)
+sys.exit(0 if result == 0 else 1)
+"""
+
+
+def run_jupyter_book(source_root: Path, output: Path, *, strict: bool = False, jobs: int = SPHINX_JOBS) -> Path:
+    """Jupyter Book's Sphinx build (notebook execution off) of ``source_root`` into ``output``/_build,
+    with ``jobs`` processes; what Sphinx kept there from an earlier build is reused.
+
+    Every build is nitpicky (a reference to nothing is a warning); ``strict`` turns warnings into
+    errors.  The number of warnings is written to ``output``/warnings.
 
     Raises
     ------
     RuntimeError
-        With the end of Jupyter Book's output, if the build fails.
+        With the end of Sphinx's output, if the build fails.
     """
-    executable = Path(sys.executable).parent / "jupyter-book"
-    command = [str(executable), "build", str(source_root), "--path-output", str(output)]
-    if strict:
-        command += ["-W", "-n", "--keep-going"]
+    command = [sys.executable, "-c", _SPHINX_BUILD, str(source_root), str(output), "strict" if strict else "",
+               str(jobs)]
     result = subprocess.run(command, cwd=source_root, capture_output=True, text=True)
+    warnings = sum(1 for line in result.stderr.splitlines() if "WARNING:" in line or "ERROR:" in line)
+    (output / "warnings").write_text(f"{warnings}\n")
     if result.returncode != 0:
-        raise RuntimeError(f"jupyter-book build failed (exit {result.returncode}):\n"
+        raise RuntimeError(f"the HTML build (jupyter-book, Sphinx) failed (exit {result.returncode}):\n"
                            f"{result.stdout[-6000:]}\n{result.stderr[-6000:]}")
+    if result.stderr.strip():
+        print(result.stderr.rstrip(), file=sys.stderr, flush=True)
     return output / "_build"
 
 
+def publish(built: Path, served: Path, staging: Path) -> int:
+    """Fill ``staging`` with the files of ``built``: a file the served book already has (same size
+    and modification time) is hard-linked from it, any other is copied.  Returns how many were copied.
+
+    Nothing is ever written into the served book, so the links share only files no one changes, and
+    the served book never shares a file with Sphinx's output, which Sphinx rewrites in place.
+    """
+    copied = 0
+    for directory, _, files in os.walk(built):
+        relative = Path(directory).relative_to(built)
+        (staging / relative).mkdir(parents=True, exist_ok=True)
+        for name in files:
+            source, old, new = Path(directory, name), served / relative / name, staging / relative / name
+            mine = source.stat()
+            try:
+                theirs = old.stat()
+            except FileNotFoundError:
+                theirs = None
+            if theirs is not None and (theirs.st_size, theirs.st_mtime_ns) == (mine.st_size, mine.st_mtime_ns):
+                os.link(old, new)
+            else:
+                shutil.copy2(source, new)
+                copied += 1
+    return copied
+
+
 def build_html(*, strict: bool = False, target: Path = BUILD_DIR, progress: Progress = _print,
-               force: bool = True, source_root: Path = PROJECT_ROOT) -> Path:
-    """Build the HTML of ``source_root`` and swap it into ``target`` (only if the build succeeded).
+               force: bool = False, source_root: Path = PROJECT_ROOT, jobs: int = SPHINX_JOBS,
+               swap_also: list[tuple[Path, Path]] | None = None) -> Path:
+    """Build the HTML of ``source_root`` and swap it into ``target``/html: the one HTML route of the
+    project (``make.py book``, ``make.py html`` and the tests).
+
+    The build is incremental and never stale.  Sphinx's state is kept in ``target``/.sphinx (see
+    :data:`STATE_DIR`): the sources are mirrored there byte for byte (:func:`mirror_sources`), and
+    Sphinx reads and writes again only the pages whose sources changed, with the pages that paste
+    numbers from a changed notebook (:mod:`jeugdzorg.book.sphinx_incremental`).  The state is
+    started afresh when anything no page records changed (:func:`state_key`), after a failed build,
+    and for a strict build after a build with warnings (a page not read again would not repeat its
+    warning).  The result is then published: copied into a staging folder (unchanged files
+    hard-linked from the served book) and swapped in whole, together with ``swap_also`` (the
+    executed book of :func:`build_book`); after a failure the served book stays as it was.
 
     Parameters
     ----------
     strict
-        Turn Sphinx warnings into errors (``-W -n --keep-going``), as the test command does.
+        Sphinx warnings are errors (``-W -n --keep-going``), as the test command builds.
     target
-        Where the finished ``_build`` directory goes.
+        The build directory: the served book goes to ``target``/html.
     force
-        Build even if the sources are unchanged since the last build into ``target``.
+        Build afresh, with a new Sphinx state, even if the sources are unchanged.
+    jobs
+        Processes Sphinx reads and writes with.
+    swap_also
+        Further ``(new, target)`` directories swapped in together with the HTML.
 
     Returns
     -------
     pathlib.Path
         The ``index.html`` of the built book.
     """
-    recover_interrupted_swap(target)
+    served, state = target / "html", target / STATE_DIR
+    target.mkdir(parents=True, exist_ok=True)
+    remove_stale(target, ["html"], [served])
     fingerprint = html_fingerprint(source_root)
-    stamp = target / "html" / ".book-fingerprint"
-    if not force and stamp.is_file() and stamp.read_text().strip() == fingerprint:
+    clean = state / "clean"
+    stamp = served / STAMP
+    if (not force and stamp.is_file() and stamp.read_text().strip() == fingerprint
+            and (not strict or clean.is_file())):
+        if swap_also:
+            swap_directories(swap_also)
         progress("HTML is up to date")
-        return target / "html" / "index.html"
-    staging = Path(tempfile.mkdtemp(prefix=".tmp-build-", dir=target.parent))
-    progress("building HTML with Jupyter Book ...")
+        return served / "index.html"
+    key = state_key(source_root)
+    recorded = state / "key"
+    reason = ("forced" if force else "no earlier build" if not recorded.is_file()
+              else "configuration, table of contents, extensions, data or environment changed"
+              if recorded.read_text().strip() != key
+              else "the last build had warnings" if strict and not clean.is_file() else None)
+    if reason is not None:
+        shutil.rmtree(state, ignore_errors=True)
+        progress(f"building the HTML from scratch ({reason}) ...")
+    state.mkdir(parents=True, exist_ok=True)
+    recorded.unlink(missing_ok=True)  # valid again only once this build succeeded
+    changed = mirror_sources(source_root, state / "source")
+    if reason is None:
+        progress(f"building the HTML ({changed} source file(s) changed) ...")
     start = time.perf_counter()
     try:
-        built = run_jupyter_book(source_root, staging, strict=strict)
-        (built / "html" / ".book-fingerprint").write_text(fingerprint + "\n")
-        carry_over_other_outputs(target, built)
-        swap_directory(built, target)
+        built = run_jupyter_book(state / "source", state, strict=strict, jobs=jobs)
+    except BaseException:
+        shutil.rmtree(state, ignore_errors=True)  # Sphinx's state is not trusted after a failure
+        raise
+    warnings = state / "warnings"
+    if (reason is not None or clean.is_file()) and warnings.is_file() and warnings.read_text().strip() == "0":
+        clean.touch()
+    else:
+        clean.unlink(missing_ok=True)
+    recorded.write_text(key + "\n")
+    staging = Path(tempfile.mkdtemp(prefix=".tmp-html-", dir=target))
+    try:
+        copied = publish(built / "html", served, staging)
+        (staging / STAMP).write_text(fingerprint + "\n")
+        swap_directories([(staging, served), *(swap_also or [])])
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    progress(f"HTML built in {time.perf_counter() - start:.1f} s")
-    return target / "html" / "index.html"
+    progress(f"HTML built in {time.perf_counter() - start:.1f} s ({copied} file(s) of the site changed)")
+    return served / "index.html"
 
 
 def _chapters_without_data() -> list[str]:
@@ -453,16 +583,20 @@ def build_book(overrides: dict[str, Any] | None = None, only: list[str] | None =
     """Execute the notebooks whose inputs changed and build the HTML: the whole book, or nothing.
 
     Everything happens in a staging copy of the project's book (``.tmp-book-*`` beside ``book_dir``):
-    the notebooks are executed into it and the HTML is built from it.  Only when every notebook and
-    the HTML succeeded are ``book_dir`` and ``build_dir`` replaced, together
-    (:func:`jeugdzorg.atomic.swap_directories`); after any failure both stay exactly as they were, so
-    no chapter is ever on a newer year than another.  Temporary directories of an earlier run that
-    was killed are removed first.
+    the notebooks are executed into it and the HTML is built from it (:func:`build_html`,
+    incrementally).  Only when every notebook and the HTML succeeded are ``book_dir`` and the served
+    ``build_dir``/html replaced, together (:func:`jeugdzorg.atomic.swap_directories`); after any
+    failure both stay exactly as they were, so no chapter is ever on a newer year than another.
+    Temporary directories of an earlier run that was killed are removed first.
 
     Parameters
     ----------
-    overrides, only, force, jobs
+    overrides, only
         As for :func:`execute_all`.
+    force
+        Execute every notebook and build the HTML from scratch.
+    jobs
+        Notebooks executed at the same time, and Sphinx's processes.
     extra
         Further notebooks to execute (e.g. one municipality's profile).
     execute
@@ -485,26 +619,13 @@ def build_book(overrides: dict[str, Any] | None = None, only: list[str] | None =
             shutil.copy2(PROJECT_ROOT / name, staging / name)
         left_out = _chapters_without_data()
         leave_out_chapters(staging / "book", staging / "_toc.yml", left_out)
-        executed: list[Path] = []
         if execute:
-            executed = execute_all(overrides, only, progress, force=force, jobs=jobs, book_dir=staging / "book")
+            execute_all(overrides, only, progress, force=force, jobs=jobs, book_dir=staging / "book")
             for task in extra or []:
                 progress(f"[start] {task.output}")
                 execute_notebook(task.template, task.parameters, staging / "book" / task.output, task.fingerprint())
-                executed.append(staging / "book" / task.output)
         unlink_in_notebooks(staging / "book", left_out)
-        fingerprint = html_fingerprint(staging)
-        stamp = build_dir / "html" / ".book-fingerprint"
-        if not executed and not force and stamp.is_file() and stamp.read_text().strip() == fingerprint:
-            progress("HTML is up to date")
-            return build_dir / "html" / "index.html"
-        progress("building HTML with Jupyter Book ...")
-        start = time.perf_counter()
-        built = run_jupyter_book(staging, staging, strict=strict)
-        (built / "html" / ".book-fingerprint").write_text(fingerprint + "\n")
-        progress(f"HTML built in {time.perf_counter() - start:.1f} s")
-        carry_over_other_outputs(build_dir, built)
-        swap_directories([(staging / "book", book_dir), (built, build_dir)])
+        return build_html(strict=strict, target=build_dir, progress=progress, force=force,
+                          source_root=staging, jobs=jobs, swap_also=[(staging / "book", book_dir)])
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return build_dir / "html" / "index.html"
