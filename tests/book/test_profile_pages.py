@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jeugdzorg.analysis import validation as V
+from jeugdzorg.analysis.flags import record
 from jeugdzorg.analysis.profiles import municipality_profiles
 from jeugdzorg.book import profile_pages as PP
 from jeugdzorg.book.runner import PAGES_TASK, PAGES_TEMPLATES, execute_all, load_params, planned_notebooks
@@ -143,23 +143,23 @@ def test_flagged_municipalities_get_no_verdict_and_say_why(pages, profiles):
     for row in ranked.itertuples():
         page = pages[row.gm_code]
         assert table_rows(page, "Need benchmark of")["Position against the 95% interval"][0] == "not assessed"
-        assert V.FLAG_RULES[row.flag] in page
-        assert "left out of rankings" in page
+        assert record(row.flag).rule("en") in page
+        assert "left out of the benchmark's fit, rankings" in page
     unflagged = set(profiles.municipalities.index) - set(flags["gm_code"])
     assert all("No validation flag applies" in pages[code] for code in unflagged)
 
 
-def test_residence_rule_hosts_explain_their_drop(pages, profiles):
+def test_residence_rule_flags_show_the_evidence_and_say_possibly(pages, profiles):
     rule = profiles.residence
-    hosts = rule.hosts
-    assert len(hosts) >= 10
-    for code, row in hosts.iterrows():
+    assert len(rule.hosts) >= 5
+    for code, row in rule.affected.iterrows():
         page = pages[code]
         before, after = (PP.eur(PP.rounded(row[k], "eur")) for k in ("before", "after"))
         assert f"went from {before} in {rule.year - 1} to {after} in {rule.year}" in page, code
-        assert "residence rule (woonplaatsbeginsel)" in page and "change of bookkeeping" in page
-    others = set(profiles.municipalities.index) - set(hosts.index)
-    assert all("change of bookkeeping" not in pages[code] for code in others)
+        clients = PP.number(PP.rounded(row["clients_before"], "count"))
+        assert f"young people in care went from {clients}" in page, code
+        assert "possibly" in page and "cannot be told from these figures" in page
+        assert "change of bookkeeping" not in page
 
 
 def test_common_names_are_on_the_pages(pages):

@@ -26,7 +26,7 @@ computed once the year's national level is known).
 
 Nothing of year *t + 1* or later enters the fit of origin *t*: not its costs, not its drivers, not
 the residence-rule hosts (found from the years up to *t* by the rule of
-:func:`jeugdzorg.analysis.validation.host_rule`, so not before the rule's first year is a training
+:func:`jeugdzorg.analysis.validation.residence_break`, so not before the rule's first year is a training
 year).
 """
 
@@ -48,16 +48,12 @@ LABELS = {"need": "Need benchmark", "persistence": "Persistence (last year's cos
           "forecast": "Next-year forecast (need + own history)"}
 
 
-def training_hosts(train: pd.DataFrame, outcome_eur: str = "cost_per_youth") -> tuple[int | None, tuple[str, ...]]:
-    """Residence-rule hosts found from ``train`` alone (the rule of the validation layer, applied to
-    the rule's year and the year before when both are training years)."""
-    year = V.RESIDENCE_RULE_YEAR
-    years = set(train.index.get_level_values("year"))
-    if not {year - 1, year} <= years:
-        return None, ()
-    wide = train[outcome_eur].unstack("year")[[year - 1, year]].dropna()
-    host = V.host_rule(pd.DataFrame({"before": wide[year - 1], "after": wide[year]}))
-    return year, tuple(sorted(host.index[host]))
+def training_hosts(train: pd.DataFrame) -> tuple[int | None, tuple[str, ...]]:
+    """Municipalities whose cost the residence rule possibly moved out, found from ``train`` alone
+    (:func:`jeugdzorg.analysis.validation.residence_break` on the training years, so only when the
+    rule's year and the year before are both training years)."""
+    rule = V.residence_break(train)
+    return (None, ()) if rule.year is None else (rule.year, tuple(sorted(rule.hosts.index)))
 
 
 def with_host_controls(frame: pd.DataFrame, hosts: Sequence[str], rule_year: int | None) -> pd.DataFrame:

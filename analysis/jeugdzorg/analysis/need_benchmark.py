@@ -42,6 +42,7 @@ import pandas as pd
 from . import estimation as E
 from . import panel as P
 from . import validation as V
+from .flags import RANKING_FLAGS, record
 
 #: Upper bounds (inhabitants) of the size classes of the intervals; the last class is open.
 SIZE_BOUNDS: tuple[int, ...] = (20_000, 50_000, 100_000)
@@ -365,11 +366,12 @@ def flags_in_boundaries(tables: dict[str, pd.DataFrame], boundary_year: int) -> 
 
 
 def _reasons(flags: pd.DataFrame) -> dict[str, str]:
-    """GM code -> the reason its ranking flag gives (first flag in :data:`V.RANKING_FLAGS` order)."""
+    """GM code -> the rule of its ranking flag (first flag in :data:`jeugdzorg.analysis.flags.RANKING_FLAGS`
+    order)."""
     ranked = flags[flags["ranking"]].copy()
-    ranked["order"] = ranked["flag"].map({f: i for i, f in enumerate(V.RANKING_FLAGS)})
+    ranked["order"] = ranked["flag"].map({f: i for i, f in enumerate(RANKING_FLAGS)})
     ranked = ranked.sort_values(["gm_code", "order"]).drop_duplicates("gm_code")
-    return {code: V.FLAG_RULES[flag] for code, flag in zip(ranked["gm_code"], ranked["flag"])}
+    return {code: record(flag).rule("en") for code, flag in zip(ranked["gm_code"], ranked["flag"])}
 
 
 def need_benchmark(tables: dict[str, pd.DataFrame], spec: E.Specification = E.Specification(), *,

@@ -273,21 +273,26 @@ def accounts_scatter(data: pd.DataFrame, *, cbs_year: int, accounts_year: int, l
                           source="Bron: CBS 83454NED, CBS Iv3; analysis: this book")
 
 
-def residence_rule_change(data: pd.DataFrame, *, year: int, threshold: float) -> Figure:
+def residence_rule_change(data: pd.DataFrame, *, year: int) -> Figure:
     """Change of cost per young inhabitant over the residence-rule year against its level before.
 
-    ``data``: ``gm_code, name, before, change_pct, host``; ``threshold`` the host rule's change
-    relative to the median, %.
+    ``data``: ``gm_code, name, before, change_pct, direction`` (``out``, ``in`` or empty: the
+    two-sided rule of :func:`jeugdzorg.analysis.validation.break_rule`).
     """
     fig, ax = figures.new_figure(figsize=(7.5, 5.2))
-    host = data["host"].astype(bool)
-    ax.scatter(data.loc[~host, "before"], data.loc[~host, "change_pct"], s=10, alpha=0.5, color=PALETTE[0],
+    direction = data["direction"].fillna("")
+    other = direction == ""
+    ax.scatter(data.loc[other, "before"], data.loc[other, "change_pct"], s=10, alpha=0.5, color=PALETTE[0],
                edgecolor="none", label="Other municipalities")
-    ax.scatter(data.loc[host, "before"], data.loc[host, "change_pct"], s=28, marker="D", color=PALETTE[1],
-               label="Host of residential care (rule)")
+    for value, marker, colour, label in (("out", "D", PALETTE[1], "Cost possibly moved out (rule)"),
+                                         ("in", "^", PALETTE[2], "Cost possibly moved in (rule)")):
+        chosen = direction == value
+        if chosen.any():
+            ax.scatter(data.loc[chosen, "before"], data.loc[chosen, "change_pct"], s=28, marker=marker, color=colour,
+                       label=label)
     ax.axhline(0, color="#777777", linewidth=0.8)
     ax.legend(frameon=False, loc="lower right", fontsize=8.5)
-    named = data[host]
+    named = data[~other]
     figures.label_points(ax, named["before"].to_numpy(), named["change_pct"].to_numpy(), named["name"].to_list())
     return figures.finish(fig, ax, title=f"Change in cost per young inhabitant, {year - 1} to {year}",
                           xlabel=f"Cost per inhabitant 0-17 in {year - 1}, EUR (nominal)",

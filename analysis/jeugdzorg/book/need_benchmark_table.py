@@ -2,8 +2,9 @@
 
 :func:`benchmark_rows` turns a :class:`jeugdzorg.analysis.need_benchmark.NeedBenchmark` and the validation
 flags into the cells of the interactive table (rounded by kind, formatted, with a link to each
-municipality's page) and the numbers behind it (the CSV download).  The words for verdicts and flags
-are defined here once and used by the municipality pages as well (:mod:`jeugdzorg.book.profile_pages`).
+municipality's page) and the numbers behind it (the CSV download).  The words for verdicts are defined
+here once and used by the municipality pages as well (:mod:`jeugdzorg.book.profile_pages`); the words
+for flags are the flag records of :mod:`jeugdzorg.analysis.flags`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from html import escape
 
 import pandas as pd
 
+from ..analysis.flags import record
 from ..analysis.need_benchmark import NeedBenchmark
 from . import precision
 from .aliases import COMMON_NAMES, aliases
@@ -20,15 +22,6 @@ MISSING = "–"
 #: The verdicts of the need benchmark as the book writes them.
 VERDICT_TEXT = {"above": "above the expected range", "below": "below the expected range",
                 "within": "within the expected range", "not assessed": "not assessed"}
-#: How each validation flag is named (the rule itself: :data:`jeugdzorg.analysis.validation.FLAG_RULES`).
-FLAG_TITLES = {
-    "accounts_mismatch": "Cost booked elsewhere",
-    "no_accounts": "No youth care in its own accounts",
-    "cost_per_client": "Cost per young person in care out of range",
-    "residence_rule_host": "Residence-rule host",
-    "regional_body": "Buys care for its region",
-    "care_mix_outlier": "Care mix shows where care is booked",
-}
 #: Short forms of the reasons :func:`jeugdzorg.analysis.need_benchmark.need_benchmark` gives for "not assessed".
 REASON_SHORT = (("flagged", "flagged cost: not ranked"), ("residence-rule host", "residence-rule host: no verdict"),
                 ("no realised cost", "no realised cost reported"),
@@ -48,8 +41,9 @@ def short_reason(reason: str) -> str:
 
 
 def flag_text(flags: list[str], ranking: set[str]) -> str:
-    """``'Cost booked elsewhere (not ranked); Care mix shows where care is booked'``."""
-    return "; ".join(FLAG_TITLES.get(f, f) + (" (not ranked)" if f in ranking else "") for f in flags)
+    """The flags' labels (:mod:`jeugdzorg.analysis.flags`), ``'; '``-joined, a ranking flag marked
+    ``(not ranked)``."""
+    return "; ".join(record(f).label("en") + (" (not ranked)" if f in ranking else "") for f in flags)
 
 
 def _number(value: float | int | None) -> str:

@@ -31,11 +31,11 @@ from ..analysis import budget as B
 from ..analysis import estimation as E
 from ..analysis import panel as P
 from ..analysis import validation as V
+from ..analysis.flags import RESIDENCE_FLAGS, record
 from ..analysis.profiles import Profiles, municipality_profiles
 from ..paths import TEMPLATES_DIR
 from . import precision, svg
 from .aliases import aliases, without_accents
-from .need_benchmark_table import FLAG_TITLES
 from .figures import PALETTE
 from .tables import markdown_table
 
@@ -304,56 +304,50 @@ def _reason_text(p: Profiles, code: str, name: str, reason: str, year: int) -> s
 
 
 def _flag_items(p: Profiles, code: str, name: str, rec: Records) -> list[str]:
+    """The flags of a municipality in the words of their records (:mod:`jeugdzorg.analysis.flags`),
+    the numbers filled in, rounded and kept in the page's CSV."""
     flags = p.flags[p.flags["gm_code"] == code]
     items = []
     accounts = p.accounts_years
-    assessed = p.benchmark.table.at[code, "verdict"] != "not assessed"
     for row in flags.itertuples():
         flag, year = str(row.flag), int(row.year)
-        title = FLAG_TITLES.get(flag, flag)
-        rule = V.FLAG_RULES.get(flag, "")
+        rec_ = record(flag)
+        values: dict[str, Any] = {"year": year, "name": name}
         if flag == "accounts_mismatch":
-            value = rec.add("flags", "accounts / CBS cost (growth-adjusted)", year, "ratio", rounded(row.value, "ratio"), flag)
-            ref = rec.add("flags", "national median of that ratio", year, "ratio", rounded(row.reference, "ratio"), flag)
-            detail = (f"its own accounts for {accounts[1]} book {number(value, '.2f')} times the youth-care cost CBS "
-                      f"reports for {year} (brought to {accounts[1]} by national growth), against a national median of "
-                      f"{number(ref, '.2f')}.")
+            values["value"] = number(rec.add("flags", "accounts / CBS cost (growth-adjusted)", year, "ratio",
+                                             rounded(row.value, "ratio"), flag), ".2f")
+            values["reference"] = number(rec.add("flags", "national median of that ratio", year, "ratio",
+                                                 rounded(row.reference, "ratio"), flag), ".2f")
+            values["accounts_year"] = accounts[1]
         elif flag == "no_accounts":
-            detail = f"its accounts for {accounts[1]} book no youth care, while CBS reports a cost for {year}."
             rec.add("flags", "youth care in its own accounts", accounts[1], "EUR 1,000", 0, flag)
+            values["accounts_year"] = accounts[1]
         elif flag == "cost_per_client":
-            value = rec.add("flags", "cost per young person in care", year, "EUR", rounded(row.value, "eur_10"), flag)
-            ref = rec.add("flags", "national median cost per young person in care", year, "EUR",
-                          rounded(row.reference, "eur_10"), flag)
-            detail = f"{eur(value)} per young person in care in {year}, against a national median of {eur(ref)}."
-        elif flag == "residence_rule_host":
-            detail = _host_detail(p, code, name, row, rec)
+            values["value"] = eur(rec.add("flags", "cost per young person in care", year, "EUR",
+                                          rounded(row.value, "eur_10"), flag))
+            values["reference"] = eur(rec.add("flags", "national median cost per young person in care", year, "EUR",
+                                              rounded(row.reference, "eur_10"), flag))
+        elif flag in RESIDENCE_FLAGS:
+            values.update(_residence_values(p, code, flag, rec))
         elif flag == "regional_body":
-            value = rec.add("flags", "receipts from other municipalities", year, "% of spending on the care fields",
-                            rounded(100 * row.value, "pct_0"), flag)
-            ref = rec.add("flags", "threshold of the rule", year, "%", rounded(100 * row.reference, "pct_0"), flag)
-            detail = (f"{value}% of its spending on the care fields in the {year} accounts comes back as receipts from "
-                      f"other municipalities (the rule: at least {ref}%).")
+            values["value"] = number(rec.add("flags", "receipts from other municipalities", year,
+                                             "% of spending on the care fields", rounded(100 * row.value, "pct_0"), flag),
+                                     ".0f") + "%"
+            values["reference"] = number(rec.add("flags", "threshold of the rule", year, "%",
+                                                 rounded(100 * row.reference, "pct_0"), flag), ".0f") + "%"
         elif flag == "care_mix_outlier":
-            value = rec.add("flags", "care with residence, net", year, "% of net spending on the care fields",
-                            rounded(100 * row.value, "pct"), flag)
-            ref = rec.add("flags", "national median", year, "%", rounded(100 * row.reference, "pct"), flag)
-            detail = (f"care with residence is {number(value, '.1f')}% of its net spending on the care fields in the "
-                      f"{year} accounts, against a national median of {number(ref, '.1f')}%.")
-        else:
-            detail = f"value {row.value}, reference {row.reference}."
-        if flag == "residence_rule_host":
-            threshold = rounded(100 * -np.expm1(-V.HOST_RELATIVE_DROP), "pct_0")
-            rule = (f"a municipality counts as a host when its cost was above the national median in {year - 1} and "
-                    f"fell into {year} at least {threshold}% deeper than the median municipality's")
-        if bool(row.ranking):
-            consequence = "It is marked everywhere and left out of rankings and above/below statements."
-        elif flag == "residence_rule_host" and not assessed:
-            consequence = f"The need benchmark gives no verdict on its {p.benchmark.year} cost."
+            values["value"] = number(rec.add("flags", "care with residence, net", year, "% of net spending on the care fields",
+                                             rounded(100 * row.value, "pct"), flag), ".1f") + "%"
+            values["reference"] = number(rec.add("flags", "national median", year, "%",
+                                                 rounded(100 * row.reference, "pct"), flag), ".1f") + "%"
+        detail = rec_.detail("en", **{k: values[k] for k in rec_.fields})
+        if rec_.keeps_out_of_rankings:
+            consequence = "It is marked everywhere and left out of the benchmark's fit, rankings and above/below verdicts."
+        elif flag in RESIDENCE_FLAGS:
+            consequence = "Its lasting gap is measured on the years before the rule (see the need benchmark above)."
         else:
             consequence = "The flag marks its figures; it does not change the need benchmark's verdict."
-        items.append(f"**{title}** ({year}): {detail} {'How the book finds hosts' if flag == 'residence_rule_host' else 'What the flag means'}: "
-                     f"{rule}. {consequence}")
+        items.append(f"**{rec_.label('en')}** ({year}): {detail} What the flag means: {rec_.rule('en')}. {consequence}")
     if not items:
         items.append(f"No validation flag applies to {name}." if p.care_mix_year is not None else
                      f"No validation flag applies to {name}; its cost could not be checked against its accounts, "
@@ -361,33 +355,41 @@ def _flag_items(p: Profiles, code: str, name: str, rec: Records) -> list[str]:
     return items
 
 
-def _host_detail(p: Profiles, code: str, name: str, row: Any, rec: Records) -> str:
+def _residence_values(p: Profiles, code: str, flag: str, rec: Records) -> dict[str, Any]:
+    """The fields of a residence-rule flag's detail: cost and young people in care before and after."""
     rule = p.residence
     year = int(rule.year)  # type: ignore[arg-type]
+    row = rule.table.loc[code]
     before = rec.add("flags", "cost per inhabitant aged 0-17 before the rule", year - 1, "EUR",
-                     rounded(rule.table.at[code, "before"], "eur"), "residence_rule_host")
+                     rounded(row["before"], "eur"), flag)
     after = rec.add("flags", "cost per inhabitant aged 0-17 in the rule's first year", year, "EUR",
-                    rounded(rule.table.at[code, "after"], "eur"), "residence_rule_host")
-    change = rec.add("flags", "change", year, "%", rounded(100 * np.expm1(row.value), "pct"), "residence_rule_host")
+                    rounded(row["after"], "eur"), flag)
+    change = rec.add("flags", "change", year, "%", rounded(100 * np.expm1(row["change"]), "pct"), flag)
     median = rec.add("flags", "median change of all municipalities", year, "%",
-                     rounded(100 * np.expm1(row.reference), "pct"), "residence_rule_host")
-    return (f"its cost per inhabitant aged 0-17 went from {eur(before)} in {year - 1} to {eur(after)} in {year} "
-            f"({signed_pct(change, '+.1f')}), while the median municipality's changed by {signed_pct(median, '+.1f')}. "
-            f"From 1 January {year} the residence rule (woonplaatsbeginsel) moved the cost of young people in "
-            "residential care from the municipality of the institution to the municipality where the parents live. "
-            f"{name} hosted such institutions: its drop is this change of bookkeeping, not less care for its own "
-            "young people.")
+                     rounded(p.residence.median_change_pct, "pct"), flag)
+    clients_before = rec.add("flags", "young people in care before the rule", year - 1, "count",
+                             rounded(row["clients_before"], "count"), flag)
+    clients_after = rec.add("flags", "young people in care in the rule's first year", year, "count",
+                            rounded(row["clients_after"], "count"), flag)
+    clients_change = rec.add("flags", "change in young people in care", year, "%",
+                             rounded(100 * np.expm1(row["clients_change"]), "pct"), flag)
+    return {"prior": year - 1, "before": eur(before), "after": eur(after), "change": signed_pct(change, "+.1f"),
+            "median_change": signed_pct(median, "+.1f"), "clients_before": number(clients_before),
+            "clients_after": number(clients_after), "clients_change": signed_pct(clients_change, "+.1f")}
 
 
 def _break_items(p: Profiles, code: str, name: str) -> list[str]:
     items = []
-    hosts = set(p.residence.hosts.index) if p.residence.year is not None else set()
-    if p.residence.year is not None and code not in hosts:
+    affected = set(p.residence.affected.index) if p.residence.year is not None else set()
+    if p.residence.year is not None and code not in affected:
         year = p.residence.year
         median = rounded(p.residence.median_change_pct, "pct")
-        items.append(f"**Residence rule, {year}:** from 1 January {year} the cost of young people in residential care "
-                     f"moved to the municipality where the parents live; {name}'s change from {year - 1} to {year} "
-                     f"includes that shift (median change of all municipalities: {signed_pct(median, '+.1f')}).")
+        items.append(f"**Residence rule, {year}:** from 1 January {year} the municipality where a young person was "
+                     "registered just before a stay with residence pays for it; before, the municipality of the parent "
+                     "with custody paid, or, under an institution's guardianship, the municipality of the stay. "
+                     f"{name}'s change from {year - 1} to {year} is within what chance gives for its size, so the rule "
+                     "finds no shift of cost here; a small shift cannot be ruled out (median change of all "
+                     f"municipalities: {signed_pct(median, '+.1f')}).")
     if p.use_switch is not None:
         year, old, new, jump = p.use_switch
         items.append(f"**Young people in care, {year}:** counted from CBS table {new} instead of {old}; the national "
