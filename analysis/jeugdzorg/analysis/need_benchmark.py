@@ -42,7 +42,8 @@ import pandas as pd
 from . import estimation as E
 from . import panel as P
 from . import validation as V
-from .flags import RANKING_FLAGS, record
+from . import verdicts as Vd
+from .flags import RANKING_FLAGS, RESIDENCE_FLAGS, record
 
 #: Upper bounds (inhabitants) of the size classes of the intervals; the last class is open.
 SIZE_BOUNDS: tuple[int, ...] = (20_000, 50_000, 100_000)
@@ -328,6 +329,19 @@ class NeedBenchmark:
         ``year`` (in sample).
     spec
         The resolved specification (years, boundaries, driver set).
+    lasting
+        The lasting gap of every municipality (:class:`jeugdzorg.analysis.verdicts.LastingGaps`) over
+        the cost years of the fit; a municipality whose cost the residence rule possibly moved uses
+        the years before the rule (the year after when fewer than two years precede it).  Its
+        verdict is in ``table["lasting_verdict"]``.
+    positions
+        Indexed by ``(gm_code, year)`` over the cost years: ``actual_eur``, ``expected_eur``,
+        ``lower_95``, ``upper_95`` (the range of cost seen for municipalities with these need
+        drivers), ``gap_pct`` (actual against expected, %) and ``position`` (the per-year rule:
+        above/below/within that range).
+    fit_excluded
+        GM codes left out of the fit (flags that keep a municipality out of rankings); every
+        municipality still gets its benchmark from that fit.
     """
 
     year: int
@@ -336,6 +350,9 @@ class NeedBenchmark:
     level: float
     fit: pd.Series
     spec: E.Specification
+    lasting: Vd.LastingGaps | None = None
+    positions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    fit_excluded: tuple[str, ...] = ()
 
     @property
     def assessed(self) -> pd.DataFrame:
@@ -376,7 +393,8 @@ def _reasons(flags: pd.DataFrame) -> dict[str, str]:
 
 def need_benchmark(tables: dict[str, pd.DataFrame], spec: E.Specification = E.Specification(), *,
                    year: int | None = None, level: float = VERDICT_LEVEL,
-                   flags: pd.DataFrame | None = None) -> NeedBenchmark:
+                   flags: pd.DataFrame | None = None, exclude_flagged: bool = True,
+                   rho: float | None = None) -> NeedBenchmark:
     """The need benchmark of every municipality in one year.
 
     Parameters
@@ -394,6 +412,12 @@ def need_benchmark(tables: dict[str, pd.DataFrame], spec: E.Specification = E.Sp
         Interval level of the verdict (:data:`LEVELS` are always reported).
     flags
         :func:`flags_in_boundaries` of the boundary year, if already computed.
+    exclude_flagged
+        Leave the municipalities with a ranking flag out of the fit (the default; ``False`` is the
+        sensitivity check "flagged in").
+    rho
+        AR(1) correlation of the year-to-year part of the lasting-gap decomposition (``None``:
+        estimated, :func:`jeugdzorg.analysis.verdicts.estimate_rho`).
 
     Returns
     -------
@@ -405,11 +429,15 @@ def need_benchmark(tables: dict[str, pd.DataFrame], spec: E.Specification = E.Sp
     drivers = list(P.DRIVER_SETS[spec.driver_set])
     hosts = tuple(panel.attrs.get("hosts", ()))
     rule_year = panel.attrs.get("rule_year")
-    model = fit_need_model(sample, drivers, controls=[E.HOST, E.HOST_POST] if hosts else [],
-                           levels=sorted({*LEVELS, level}))
-    year = int(year if year is not None else sample.index.get_level_values("year").max())
     if flags is None:
         flags = flags_in_boundaries(tables, spec.boundary_year)
+    # The flagged are left out of the fit (their cost is off in scope); every municipality, flagged
+    # or not, gets its benchmark from that fit.
+    excluded = tuple(sorted(V.ranking_exclusions(flags))) if exclude_flagged else ()
+    fitted = sample[~sample.index.get_level_values("gm_code").isin(list(excluded))]
+    model = fit_need_model(fitted, drivers, controls=[E.HOST, E.HOST_POST] if hosts else [],
+                           levels=sorted({*LEVELS, level}))
+    year = int(year if year is not None else sample.index.get_level_values("year").max())
 
     register = tables["register"]
     municipalities = register[register["year"] == spec.boundary_year].set_index("gm_code")["name"]
@@ -455,7 +483,54 @@ def need_benchmark(tables: dict[str, pd.DataFrame], spec: E.Specification = E.Sp
     table.index.name = "gm_code"
     table = table.sort_values(["name"], kind="stable")
 
-    in_sample = sample.xs(year, level="year").index if year in sample.index.get_level_values("year") else []
+    in_sample = fitted.xs(year, level="year").index if year in fitted.index.get_level_values("year") else []
     fit = fit_metrics(table.loc[table.index.isin(in_sample), "actual_eur"],
                       table.loc[table.index.isin(in_sample), "expected_eur"])
-    return NeedBenchmark(year, table, model, level, fit, spec)
+
+    positions = yearly_positions(model, sample, classes)
+    affected = flags.loc[flags["flag"].isin(RESIDENCE_FLAGS), "gm_code"]
+    own_years = residence_years(sorted(int(y) for y in sample.index.get_level_values("year").unique()),
+                                rule_year, affected)
+    residuals = Vd.window_residuals(np.log(positions["actual_eur"]) - positions["centre"],
+                                    sorted(int(y) for y in positions.index.get_level_values("year").unique()), own_years)
+    groups = model.scale.of(classes.dropna())
+    fit_codes = sorted(set(fitted.index.get_level_values("gm_code")))
+    lasting = Vd.lasting_gaps(residuals, groups, rho=rho, fit=fit_codes)
+    gaps = lasting.table.reindex(table.index)
+    table["position"] = table["verdict"].where(table["verdict"] != "not assessed")
+    table["lasting_gap_pct"] = gaps["gap_pct"]
+    table["lasting_lower_pct"] = gaps["lower_pct"]
+    table["lasting_upper_pct"] = gaps["upper_pct"]
+    table["gap_years"] = gaps["years"]
+    lasting_verdict = gaps["verdict"].where(~table.index.isin(list(excluded)))
+    table["lasting_verdict"] = lasting_verdict.fillna("not assessed")
+    return NeedBenchmark(year, table, model, level, fit, spec, lasting, positions.drop(columns="centre"), excluded)
+
+
+def yearly_positions(model: NeedModel, sample: pd.DataFrame, classes: pd.Series) -> pd.DataFrame:
+    """Every municipality's position against its need benchmark in every cost year of ``sample``
+    (see :attr:`NeedBenchmark.positions`; ``centre`` is the log benchmark).  ``classes``: the size
+    class of each GM code (benchmark year)."""
+    parts = []
+    for year, rows in sample.groupby(level="year"):
+        rows = rows.droplevel("year")
+        predicted = model.predict(rows, int(year), classes.reindex(rows.index), levels=[VERDICT_LEVEL])
+        part = pd.DataFrame({"actual_eur": rows["cost_per_youth"], "expected_eur": predicted["expected_eur"],
+                             "centre": predicted["centre"], "lower_95": predicted["lower_95"],
+                             "upper_95": predicted["upper_95"]})
+        part["gap_pct"] = 100 * (part["actual_eur"] / part["expected_eur"] - 1)
+        part["position"] = Vd.per_year_verdicts(part["actual_eur"], part["lower_95"], part["upper_95"])
+        parts.append(pd.concat({int(year): part}, names=["year"]))
+    out = pd.concat(parts).swaplevel().sort_index()
+    out.index.names = ["gm_code", "year"]
+    return out
+
+
+def residence_years(years: Sequence[int], rule_year: int | None, affected: Sequence[str]) -> dict[str, list[int]]:
+    """GM code -> the cost years the lasting gap of a municipality whose cost the residence rule
+    possibly moved uses: the years before the rule, or the years from it when fewer than two precede it."""
+    if rule_year is None:
+        return {}
+    before = [y for y in years if y < rule_year]
+    chosen = before if len(before) >= 2 else [y for y in years if y >= rule_year]
+    return {code: chosen for code in affected}

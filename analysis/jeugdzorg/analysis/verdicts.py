@@ -88,6 +88,7 @@ def estimate_rho(residuals: pd.Series, groups: pd.Series) -> float:
     frame["group"] = frame["gm_code"].map(groups)
     spread = frame.groupby("group")["r"].std()
     frame["z"] = frame["r"] / frame["group"].map(spread)
+    frame = frame.dropna(subset=["z"])
     observed_sq = observed_lag = 0.0
     patterns: dict[tuple[int, ...], int] = {}
     for _, rows in frame.groupby("gm_code"):

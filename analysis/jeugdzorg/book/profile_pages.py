@@ -344,7 +344,8 @@ def _flag_items(p: Profiles, code: str, name: str, rec: Records) -> list[str]:
         if rec_.keeps_out_of_rankings:
             consequence = "It is marked everywhere and left out of the benchmark's fit, rankings and above/below verdicts."
         elif flag in RESIDENCE_FLAGS:
-            consequence = "Its lasting gap is measured on the years before the rule (see the need benchmark above)."
+            consequence = ("Its lasting gap to the need benchmark uses the years before the rule; those years still carry "
+                           "the old rule's cost, so leaving the rule's year out does not remove it.")
         else:
             consequence = "The flag marks its figures; it does not change the need benchmark's verdict."
         items.append(f"**{rec_.label('en')}** ({year}): {detail} What the flag means: {rec_.rule('en')}. {consequence}")
