@@ -103,14 +103,19 @@ def test_level_known_removes_each_predictors_mean_error(simulated):
 def test_hosts_are_found_from_the_training_years_only():
     """A municipality whose cost falls sharply in the rule year is a host only once that year trains."""
     frame = simulate(5, entities=400, years=(2020, 2021, 2022, 2023))
-    drop = frame.index.get_level_values("gm_code").isin(["GM0001", "GM0002"]) & \
-        (frame.index.get_level_values("year") >= 2022)
-    frame.loc[drop, "cost_per_youth"] *= 0.5
-    frame.loc[frame.index.get_level_values("gm_code").isin(["GM0001", "GM0002"]), "cost_per_youth"] *= 3
+    # Two large municipalities (a drop beyond chance for their size; a small one's would be within it).
+    size = frame.groupby(level="gm_code")["inhabitants"].first()
+    chosen = list(size[size > 100_000].index[:2])
+    codes, years = frame.index.get_level_values("gm_code"), frame.index.get_level_values("year")
+    frame.loc[codes.isin(chosen) & (years >= 2022), "cost_per_youth"] *= 0.35
     frame["log_cost_per_youth"] = np.log(frame["cost_per_youth"])
+    # The two-sided rule scales chance by size: young inhabitants and young people in care.
+    frame["inhabitants_0_17"] = 0.2 * frame["inhabitants"]
+    frame["youths_in_care"] = (0.025 * frame["inhabitants"]).round()
+    frame["name"] = frame.index.get_level_values("gm_code")
     assert F.training_hosts(frame[frame.index.get_level_values("year") <= 2021]) == (None, ())
     year, hosts = F.training_hosts(frame[frame.index.get_level_values("year") <= 2022])
-    assert year == 2022 and {"GM0001", "GM0002"} <= set(hosts)
+    assert year == 2022 and set(chosen) <= set(hosts)
     validation = F.rolling_origin(frame, DRIVERS)
     assert validation.models[2021].controls == []
     assert validation.models[2022].controls == [E.HOST, E.HOST_POST]

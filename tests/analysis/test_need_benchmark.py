@@ -92,8 +92,11 @@ def bench(tables):
     return B.need_benchmark(tables)
 
 
-def test_need_model_is_the_pooled_model_of_the_chapter(tables, bench):
-    est = E.estimate(tables, mundlak=False)
+def test_need_model_is_the_pooled_model_of_the_chapter_without_the_flagged(tables, bench):
+    """The benchmark is the chapter's pooled model fitted without the municipalities whose ranking
+    flag says their cost is off in scope."""
+    assert bench.fit_excluded and set(bench.fit_excluded) == V.ranking_exclusions(V.municipality_flags(tables))
+    est = E.estimate(tables, E.Specification(exclude=bench.fit_excluded), mundlak=False)
     pooled = est.fits["Pooled OLS"].params
     for name, value in bench.model.coef.items():
         assert value == pytest.approx(pooled[name], abs=1e-9), name
