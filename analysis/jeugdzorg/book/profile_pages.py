@@ -240,42 +240,62 @@ def _benchmark_section(p: Profiles, code: str, name: str, rec: Records) -> dict[
                                  ("lower_90", "90% interval, lower bound"), ("upper_90", "90% interval, upper bound"),
                                  ("lower_95", "95% interval, lower bound"), ("upper_95", "95% interval, upper bound"))}
     verdict, reason = str(row["verdict"]), str(row["reason"])
+    position = row["position"] if isinstance(row["position"], str) else None
     gap = rec.add("need benchmark", "actual against the benchmark", year, "%", rounded(row["actual_vs_expected_pct"], "pct_0"),
                   "not assessed: not a ranking" if verdict == "not assessed" else "")
-    rec.add("need benchmark", "verdict", year, "", None, verdict if not reason else f"{verdict}: {reason}")
+    rec.add("need benchmark", "position against the range seen for these need drivers", year, "", None, position or "")
+    window = str(row["gap_years"]) if isinstance(row["gap_years"], str) else ""
+    lasting = {key: rec.add("need benchmark", label, window, "% of the benchmark", rounded(row[key], "pct_0"))
+               for key, label in (("lasting_gap_pct", "lasting gap"), ("lasting_lower_pct", "lasting gap, 95% interval, lower"),
+                                  ("lasting_upper_pct", "lasting gap, 95% interval, upper"))}
+    rec.add("need benchmark", "verdict (lasting gap)", window, "", None, verdict if not reason else f"{verdict}: {reason}")
     actual, expected = values["actual_eur"], values["expected_eur"]
 
     def interval(low: str, high: str) -> str:
         a, z = values[low], values[high]
         return NOT_AVAILABLE if a is None or z is None else f"{eur(a)} to {eur(z)}"
 
-    stated = (f"Its need benchmark, the expected cost given its need drivers, is **{eur(expected)}**, with a 90% interval "
-              f"of {interval('lower_90', 'upper_90')} and a 95% interval of {interval('lower_95', 'upper_95')}.")
+    stated = (f"Its need benchmark, the expected cost given its need drivers, is **{eur(expected)}**; municipalities with "
+              f"these need drivers cost from {interval('lower_95', 'upper_95')} (95% range; 90%: "
+              f"{interval('lower_90', 'upper_90')}).")
+    has_gap = lasting["lasting_gap_pct"] is not None
+    gap_text = (f"Over {window} its **lasting gap** to the benchmark is {signed_pct(lasting['lasting_gap_pct'])} "
+                f"(95% interval {signed_pct(lasting['lasting_lower_pct'])} to {signed_pct(lasting['lasting_upper_pct'])}), "
+                "after taking out what changes from year to year." if has_gap else "")
+    if has_gap and code in b.own_years:
+        gap_text += (" It rests on the years before the residence rule, because the rule possibly moved its cost; "
+                     "those years still carry the cost of the old rule.")
     if verdict in ("above", "below", "within"):
         text = f"In {year}, {name} spent **{eur(actual)}** on youth care per inhabitant aged 0-17. " + stated + " "
+        if position is not None:
+            text += (f"That year it lay {position} that range ({signed_pct(gap)} against the benchmark); one year's "
+                     "position is context, not a verdict. ") if position != "within" else \
+                    (f"That year it lay within that range ({signed_pct(gap)} against the benchmark). ")
+        text += gap_text + " "
         if verdict == "within":
-            inside_90 = values["lower_90"] <= actual <= values["upper_90"]
-            text += (f"The actual cost lies inside the {level}% interval ({signed_pct(gap)} against the benchmark): "
-                     "**within the expected range**.")
-            if not inside_90:
-                text += " It lies outside the 90% interval, at the edge of the expected range."
+            text += ("**Within the expected range:** the lasting gap is not clearly and materially different from zero "
+                     "(the rule: its interval excludes zero, it holds among all municipalities, and it is at least a tenth "
+                     "of the benchmark).")
         else:
             word = "more" if verdict == "above" else "less"
-            text += (f"The actual cost lies **{verdict} the {level}% interval** ({signed_pct(gap)} against the "
-                     f"benchmark): {name} spends {word} than its need drivers explain.")
+            text += (f"**{verdict.capitalize()} the expected range, for good:** {name} spends {word} than its need "
+                     "drivers explain, year after year.")
     else:
-        text = f"**No above/below verdict for {name} in {year}:** " + _reason_text(p, code, name, reason, year) + " "
+        text = f"**No above/below verdict for {name}:** " + _reason_text(p, code, name, reason, year) + " "
         if expected is not None:
-            text += ("For reference: " + (f"actual {eur(actual)}; " if actual is not None else "")
+            text += ("For reference: " + (f"actual {eur(actual)} in {year}; " if actual is not None else "")
                      + stated[0].lower() + stated[1:])
     frame = pd.DataFrame({f"{year} (EUR)": [
         number(actual), number(expected), interval("lower_90", "upper_90").replace("EUR ", ""),
         interval("lower_95", "upper_95").replace("EUR ", ""),
         signed_pct(gap) if verdict != "not assessed" else MISSING,
         # One word (the sentence above says it in full): the table then fits a phone's width.
+        position or MISSING,
+        (f"{signed_pct(lasting['lasting_gap_pct'])} ({window})" if has_gap and verdict != "not assessed" else MISSING),
         verdict]},
-        index=pd.Index(["Actual cost", "Need benchmark (expected cost)", "90% interval", "95% interval",
-                        "Actual against the benchmark", f"Position against the {level}% interval"],
+        index=pd.Index(["Actual cost", "Need benchmark (expected cost)", "90% range", "95% range",
+                        "Actual against the benchmark", f"Position against the {level}% range", "Lasting gap",
+                        "Verdict (lasting gap)"],
                        name="Measure"))
     return {"benchmark_text": text.strip(), "benchmark_table": _table(frame)}
 
@@ -287,19 +307,9 @@ def _reason_text(p: Profiles, code: str, name: str, reason: str, year: int) -> s
         rule = reason.split(":", 1)[1].strip() if ":" in reason else reason
         return (f"its cost is flagged: {rule}. Its figures stay on this page, marked; they are left out of rankings "
                 "and of every above/below statement (see Flags and breaks).")
-    if reason.startswith("residence-rule host"):
-        rule_year = p.residence.year
-        return (f"it hosted residential care until the residence rule of {rule_year}, and that was found from its own "
-                f"{rule_year - 1}-{rule_year} cost, so judging that cost against need would be circular "
+    if reason.startswith("fewer than two years"):
+        return (f"{reason}: a lasting gap needs at least two years to be told apart from one year's chance "
                 "(see Flags and breaks).")
-    if reason.startswith("no realised cost"):
-        return f"it reported no realised cost for {year}, so there is nothing to compare with its need benchmark."
-    if reason.startswith("cost outside the plausible range"):
-        low, high = P.PLAUSIBLE_RANGE
-        return (f"the cost it reported for {year} lies outside {low:g} to {high:g} times the national median, which the "
-                "book treats as a reporting artefact, so it is not compared.")
-    if reason.startswith("need drivers incomplete"):
-        return f"its need drivers are incomplete for {year}, so the model gives it no benchmark."
     return reason.rstrip(".") + "."
 
 
