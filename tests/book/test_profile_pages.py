@@ -111,26 +111,28 @@ def test_the_index_lists_every_page_a_to_z_and_by_province(profiles):
         assert f"### {province} ({len(group)})" in provinces
 
 
-def test_benchmark_verdicts_follow_the_intervals_shown(pages, profiles):
-    """No municipality is called above or below unless its cost lies outside the 95% interval shown."""
+def test_benchmark_verdicts_follow_the_lasting_gap_shown(pages, profiles):
+    """No municipality is called above or below unless its lasting gap's interval excludes zero; the
+    year's position against the range is shown beside it and never called a verdict."""
     seen = set()
+    lasting = profiles.benchmark.table
     for code, page in pages.items():
         rows = table_rows(page, "Need benchmark of")
-        verdict = rows["Position against the 95% interval"][0]
+        verdict = rows["Verdict (lasting gap)"][0]
+        position = rows["Position against the 95% range"][0]
         seen.add(verdict)
         text = page.split("## Cost against need")[1].split("```{table}")[0]
+        if position in ("above", "below", "within"):
+            actual = number(rows["Actual cost"][0])
+            low, high = (number(x) for x in rows["95% range"][0].split(" to "))
+            assert {"above": actual >= high, "below": actual <= low, "within": low <= actual <= high}[position], code
         if verdict in ("above", "below"):
-            actual = number(rows["Actual cost"][0])
-            low, high = (number(x) for x in rows["95% interval"][0].split(" to "))
-            assert (actual >= high) if verdict.startswith("above") else (actual <= low), code
-            assert f"**{verdict} the 95% interval**" in text
+            assert f"**{verdict.capitalize()} the expected range, for good:**" in text, code
+            assert (lasting.at[code, "lasting_lower_pct"] > 0) if verdict == "above" else \
+                (lasting.at[code, "lasting_upper_pct"] < 0), code
+        elif verdict == "within":
+            assert "**Within the expected range:**" in text, code
         else:
-            assert not re.search(r"\b(above|below) the (95% interval|expected range)", text), code
-        if verdict == "within":
-            actual = number(rows["Actual cost"][0])
-            low, high = (number(x) for x in rows["95% interval"][0].split(" to "))
-            assert low <= actual <= high, code
-        if verdict == "not assessed":
             assert f"No above/below verdict for {PP._md_escape(profiles.municipalities.at[code, 'name'])}" in text
             assert rows["Actual against the benchmark"][0] == PP.MISSING
     assert seen == {"above", "below", "within", "not assessed"}
@@ -142,7 +144,7 @@ def test_flagged_municipalities_get_no_verdict_and_say_why(pages, profiles):
     assert len(ranked) > 5
     for row in ranked.itertuples():
         page = pages[row.gm_code]
-        assert table_rows(page, "Need benchmark of")["Position against the 95% interval"][0] == "not assessed"
+        assert table_rows(page, "Need benchmark of")["Verdict (lasting gap)"][0] == "not assessed"
         assert record(row.flag).rule("en") in page
         assert "left out of the benchmark's fit, rankings" in page
     unflagged = set(profiles.municipalities.index) - set(flags["gm_code"])
