@@ -68,6 +68,34 @@ def test_predictions_of_the_next_year_do_not_use_its_costs(simulated):
     assert not base.predictions["actual"].equals(other.predictions["actual"])
 
 
+def test_the_scored_rows_use_nothing_of_the_scored_year(simulated):
+    """Which rows are scored follows the training years only: a municipality whose cost in the
+    predicted year jumps twentyfold (implausible in that year) is still predicted and scored under the
+    training-only screen; only the test-year filter, shown beside and named as such, drops it."""
+    base = F.rolling_origin(simulated, DRIVERS, origins=[2021])
+    costs = simulated.copy()
+    jump = (costs.index.get_level_values("gm_code") == "GM0007") & (costs.index.get_level_values("year") == 2022)
+    costs.loc[jump, "cost_per_youth"] *= 20
+    costs["log_cost_per_youth"] = np.log(costs["cost_per_youth"])
+    other = F.rolling_origin(costs, DRIVERS, origins=[2021])
+    assert base.predictions["screened"].equals(other.predictions["screened"])
+    row = other.predictions.set_index("gm_code").loc["GM0007"]
+    assert bool(row["screened"]) and not bool(row["test_plausible"])
+    assert other.metrics(screen="training").loc[("need", "all"), "n"] == base.metrics(screen="training").loc[("need", "all"), "n"]
+    assert other.metrics(screen="test").loc[("need", "all"), "n"] == base.metrics(screen="test").loc[("need", "all"), "n"] - 1
+    with pytest.raises(ValueError):
+        base.metrics(screen="guessed")
+
+
+def test_the_forecaster_is_chosen_on_earlier_years_than_it_is_scored_on(simulated):
+    validation = F.rolling_origin(simulated, DRIVERS)
+    chosen, reported = F.choice_years(validation)
+    assert chosen and reported and max(chosen) < min(reported)
+    metrics = validation.metrics("extrapolated")
+    first = metrics.xs(str(chosen[0]), level="year")["mae_eur"]
+    assert F.best_forecast(validation) == first.reindex(["persistence", "forecast"]).idxmin()
+
+
 def test_need_interval_coverage_out_of_sample_is_close_to_nominal():
     """Without persistent municipal effects the need benchmark's intervals are exact: coverage of the
     next year within 1.5 points of 90% and 95%."""
@@ -102,14 +130,19 @@ def test_level_known_removes_each_predictors_mean_error(simulated):
 def test_hosts_are_found_from_the_training_years_only():
     """A municipality whose cost falls sharply in the rule year is a host only once that year trains."""
     frame = simulate(5, entities=400, years=(2020, 2021, 2022, 2023))
-    drop = frame.index.get_level_values("gm_code").isin(["GM0001", "GM0002"]) & \
-        (frame.index.get_level_values("year") >= 2022)
-    frame.loc[drop, "cost_per_youth"] *= 0.5
-    frame.loc[frame.index.get_level_values("gm_code").isin(["GM0001", "GM0002"]), "cost_per_youth"] *= 3
+    # Two large municipalities (a drop beyond chance for their size; a small one's would be within it).
+    size = frame.groupby(level="gm_code")["inhabitants"].first()
+    chosen = list(size[size > 100_000].index[:2])
+    codes, years = frame.index.get_level_values("gm_code"), frame.index.get_level_values("year")
+    frame.loc[codes.isin(chosen) & (years >= 2022), "cost_per_youth"] *= 0.35
     frame["log_cost_per_youth"] = np.log(frame["cost_per_youth"])
+    # The two-sided rule scales chance by size: young inhabitants and young people in care.
+    frame["inhabitants_0_17"] = 0.2 * frame["inhabitants"]
+    frame["youths_in_care"] = (0.025 * frame["inhabitants"]).round()
+    frame["name"] = frame.index.get_level_values("gm_code")
     assert F.training_hosts(frame[frame.index.get_level_values("year") <= 2021]) == (None, ())
     year, hosts = F.training_hosts(frame[frame.index.get_level_values("year") <= 2022])
-    assert year == 2022 and {"GM0001", "GM0002"} <= set(hosts)
+    assert year == 2022 and set(chosen) <= set(hosts)
     validation = F.rolling_origin(frame, DRIVERS)
     assert validation.models[2021].controls == []
     assert validation.models[2022].controls == [E.HOST, E.HOST_POST]

@@ -9,6 +9,7 @@ import pytest
 from jeugdzorg.analysis import need_benchmark as B
 from jeugdzorg.analysis import estimation as E
 from jeugdzorg.analysis import validation as V
+from jeugdzorg.analysis import verdicts as Vd
 from tests.analysis.simulated import NOISE, TRUTH, simulate
 
 
@@ -92,8 +93,11 @@ def bench(tables):
     return B.need_benchmark(tables)
 
 
-def test_need_model_is_the_pooled_model_of_the_chapter(tables, bench):
-    est = E.estimate(tables, mundlak=False)
+def test_need_model_is_the_pooled_model_of_the_chapter_without_the_flagged(tables, bench):
+    """The benchmark is the chapter's pooled model fitted without the municipalities whose ranking
+    flag says their cost is off in scope."""
+    assert bench.fit_excluded and set(bench.fit_excluded) == V.ranking_exclusions(V.municipality_flags(tables))
+    est = E.estimate(tables, E.Specification(exclude=bench.fit_excluded), mundlak=False)
     pooled = est.fits["Pooled OLS"].params
     for name, value in bench.model.coef.items():
         assert value == pytest.approx(pooled[name], abs=1e-9), name
@@ -107,33 +111,52 @@ def test_every_municipality_of_the_boundary_year_is_listed_once(tables, bench):
     assert bench.counts().sum() == len(bench.table)
 
 
-def test_verdicts_agree_with_the_intervals(bench):
+def test_positions_follow_the_range_and_verdicts_the_lasting_gap(bench):
     table = bench.table
-    above, below, within = (table[table["verdict"] == v] for v in ("above", "below", "within"))
-    assert (above["actual_eur"] > above["upper_95"]).all()
-    assert (below["actual_eur"] < below["lower_95"]).all()
-    assert within["actual_eur"].between(within["lower_95"], within["upper_95"]).all()
+    placed = table.dropna(subset=["position"])
+    assert (placed.loc[placed["position"] == "above", "actual_eur"] > placed.loc[placed["position"] == "above", "upper_95"]).all()
+    assert (placed.loc[placed["position"] == "below", "actual_eur"] < placed.loc[placed["position"] == "below", "lower_95"]).all()
+    above, below = table[table["verdict"] == "above"], table[table["verdict"] == "below"]
+    assert len(above) and len(below)
+    assert (above["lasting_lower_pct"] > 0).all() and (above["lasting_gap_pct"] >= 100 * Vd.MATERIAL_GAP).all()
+    assert (below["lasting_upper_pct"] < 0).all() and (below["lasting_gap_pct"] <= -100 * Vd.MATERIAL_GAP).all()
     known = table.dropna(subset=["expected_eur"])
     assert len(known) > 0.95 * len(table)
     assert (known["lower_90"] >= known["lower_95"]).all() and (known["upper_90"] <= known["upper_95"]).all()
     assert (known["lower_95"] < known["expected_eur"]).all() and (known["expected_eur"] < known["upper_95"]).all()
     assert (table.loc[table["verdict"] != "not assessed", "reason"] == "").all()
     assert (table.loc[table["verdict"] == "not assessed", "reason"] != "").all()
+    # Every municipality's position in every cost year is there for the pages.
+    years = set(bench.positions.index.get_level_values("year"))
+    assert len(years) >= 3 and bench.positions["position"].notna().mean() > 0.9
 
 
-def test_flagged_municipalities_and_hosts_are_not_assessed(tables, bench):
+def test_flagged_are_out_of_the_fit_and_residence_moved_use_the_years_before(tables, bench):
     flags = V.municipality_flags(tables, bench.spec.boundary_year)
     excluded = V.ranking_exclusions(flags)
     assert excluded and (bench.table.loc[sorted(excluded), "verdict"] == "not assessed").all()
-    hosts = V.residence_rule(tables, bench.spec.boundary_year).hosts.index
-    assert bench.year == V.RESIDENCE_RULE_YEAR
-    assert (bench.table.loc[hosts, "verdict"] == "not assessed").all()
-    assert bench.table.loc[hosts, "reason"].str.startswith("residence-rule host").all()
-    # Flagged municipalities stay in the estimation: the model was fitted on their rows too.
     in_fit = set(bench.model.residuals.index.get_level_values("gm_code"))
-    assert set(hosts) <= in_fit
+    assert not excluded & in_fit
+    # Every municipality, flagged or not, gets its benchmark from that fit.
+    assert bench.table.loc[sorted(excluded), "expected_eur"].notna().mean() > 0.8
+    moved = V.residence_rule(tables, bench.spec.boundary_year).affected.index
+    assert bench.year == V.RESIDENCE_RULE_YEAR and len(moved)
+    gaps = bench.table.loc[moved].dropna(subset=["gap_years"])
+    assert len(gaps) and not gaps["gap_years"].str.contains(str(V.RESIDENCE_RULE_YEAR)).any()
+    assert set(moved) <= set(bench.own_years)
     # Flags are carried for marking, also on municipalities that are assessed.
     assert bench.table.loc[flags["gm_code"].unique(), "flags"].ne("").all()
+
+
+def test_stability_compares_the_published_verdicts(tables, bench):
+    stability = B.verdict_stability(tables, bench=bench)
+    rules = set(stability.comparisons["rule"])
+    assert {"per-year range", "lasting gap"} <= rules
+    flagged = stability.comparisons.set_index("comparison").loc["flagged out of and in the fit"]
+    assert flagged["outside_a"] == bench.counts()[["above", "below"]].sum()
+    published = stability.sensitivity.iloc[0]
+    assert published["above"] == bench.counts()["above"] and published["changed"] == 0
+    assert stability.chance_lasting < stability.chance_per_year
 
 
 def test_hosts_found_from_the_panel_equal_the_validation_layer(tables):

@@ -68,29 +68,72 @@ def test_nearest_year_prefers_the_same_year_then_the_later():
 
 # -- the residence rule --------------------------------------------------------------------------
 
-def _before_after(n: int = 80, seed: int = 2) -> pd.DataFrame:
+def _break_panel(seed: int = 5, n: int = 330, *, shifts: dict[str, tuple[float, float]] | None = None,
+                 jumps: dict[str, float] | None = None, small: set[str] = frozenset()) -> pd.DataFrame:
+    """A synthetic cost panel 2018-2022 where chance follows size: each year a municipality's cost of
+    ``youths_in_care`` cases is a sum of case costs, so its log change has a variance of about
+    ``0.005 + 30 / inhabitants_0_17`` (the real snapshot's size).  ``shifts``: code -> (log shift
+    of cost, log shift of the count) into 2022 (the rule); ``jumps``: code -> a log jump of cost
+    into 2022 alone (one expensive placement); ``small``: codes with 400 young inhabitants."""
     rng = np.random.default_rng(seed)
-    before = rng.uniform(900, 2_000, n)
-    return pd.DataFrame({"before": before, "after": before * np.exp(rng.normal(0.03, 0.06, n))},
-                        index=[f"GM{9000 + i:04d}" for i in range(n)])
+    codes = [f"GM{8100 + i:04d}" for i in range(n)]
+    youth = np.exp(rng.uniform(np.log(1_500), np.log(60_000), n))
+    youth = pd.Series(youth, index=codes)
+    youth[list(small)] = 400.0
+    level = pd.Series(np.log(1_500) + rng.normal(0, 0.2, n), index=codes)
+    clients = (0.12 * youth).round()
+    rows = []
+    shifts, jumps = shifts or {}, jumps or {}
+    for year in range(2018, 2023):
+        noise = rng.normal(0, 1, n) * np.sqrt(0.005 + 30 / youth.to_numpy())
+        level = level + 0.05 + noise
+        count = clients * np.exp(rng.normal(0, 1, n) * np.sqrt(0.003 + 0.9 / clients.to_numpy()))
+        cost, count = np.exp(level), count.copy()
+        if year == 2022:
+            for code, (dc, dn) in shifts.items():
+                cost[code] *= np.exp(dc)
+                count[code] *= np.exp(dn)
+            for code, dc in jumps.items():
+                cost[code] *= np.exp(dc)
+        rows.append(pd.DataFrame({"gm_code": codes, "year": year, "name": codes, "cost_per_youth": cost.to_numpy(),
+                                  "youths_in_care": count.round().to_numpy(), "inhabitants_0_17": youth.to_numpy()}))
+    return pd.concat(rows).set_index(["gm_code", "year"]).sort_index()
 
 
-def test_a_host_municipality_is_found_and_a_cheap_municipality_that_fell_is_not():
-    data = _before_after()
-    median_before = data["before"].median()
-    data.loc["GM8010"] = [2.0 * median_before, 2.0 * median_before * 0.65]   # host: expensive, -35%
-    data.loc["GM8011"] = [0.7 * median_before, 0.7 * median_before * 0.65]   # -35% but cheap before
-    data.loc["GM8012"] = [2.0 * median_before, 2.0 * median_before * 0.92]   # expensive, -8%
-    hosts = validation.host_rule(data)
-    assert hosts["GM8010"] and not hosts["GM8011"] and not hosts["GM8012"]
-    assert hosts.sum() == 1
+def test_the_residence_break_is_found_in_both_directions_and_a_small_jump_is_not():
+    """Losers (-35% cost, -5% count) and gainers (+30%, +4%) are found; a municipality of 400 young
+    inhabitants whose cost jumps 45% by one placement is within chance for its size; a large
+    municipality whose cost falls while its count clearly rises is not what the rule does."""
+    losers = {f"GM{8100 + i:04d}": (-0.43, -0.05) for i in range(0, 10)}
+    gainers = {f"GM{8100 + i:04d}": (0.30, 0.04) for i in range(10, 16)}
+    small = {"GM8120", "GM8121"}
+    panel = _break_panel(shifts={**losers, **gainers}, jumps={"GM8120": 0.45, "GM8121": -0.45}, small=small)
+    rule = validation.residence_break(panel)
+    found = rule.table["direction"]
+    large = [c for c in [*losers, *gainers] if panel.loc[(c, 2021), "inhabitants_0_17"] > 20_000]
+    assert len(large) >= 4
+    assert all(found[c] == "out" for c in losers if c in large)
+    assert all(found[c] == "in" for c in gainers if c in large)
+    assert found[list(small)].eq("").all()
+    # Hardly anyone else: the calibration years give what chance gives.
+    others = found.drop([*losers, *gainers])
+    assert (others != "").sum() <= 3
+    assert rule.calibration_years == (2019, 2020, 2021)
+    assert rule.chance.to_numpy().sum() <= 3 * len(rule.calibration_years)
 
 
-def test_the_host_rule_is_relative_to_the_national_change():
-    """If every municipality fell by 30% (a national change), nobody is a host."""
-    data = _before_after()
-    data["after"] = data["before"] * 0.7 * np.exp(np.random.default_rng(3).normal(0, 0.02, len(data)))
-    assert not validation.host_rule(data).any()
+def test_the_residence_break_is_relative_to_the_national_change():
+    """If every municipality fell by 30% (a national change), only chance is flagged (about one in 330)."""
+    panel = _break_panel(shifts={f"GM{8100 + i:04d}": (-0.36, -0.05) for i in range(330)})
+    assert len(validation.residence_break(panel).affected) <= 3
+
+
+def test_the_chance_scale_recovers_a_size_dependent_spread():
+    rng = np.random.default_rng(11)
+    size = pd.Series(np.exp(rng.uniform(np.log(300), np.log(50_000), 3_000)))
+    relative = pd.Series(rng.normal(0, 1, 3_000) * np.sqrt(0.004 + 30 / size))
+    scale = validation.ChanceScale.fit(relative, size)
+    assert scale.a == pytest.approx(0.004, abs=0.002) and scale.b == pytest.approx(30, rel=0.2)
 
 
 # -- budgets -------------------------------------------------------------------------------------
@@ -178,6 +221,9 @@ def test_the_hosts_fell_as_the_residence_rule_predicts(tables):
     assert rule.year == validation.RESIDENCE_RULE_YEAR and len(rule.hosts) > 0
     # Hosts of large institutions fell 30-40% from 2021 to 2022 while the median municipality did not.
     assert rule.host_change_pct < -20 and abs(rule.median_change_pct) < 10
+    # The rule is two-sided and scaled by size: the falls stand out from what it finds in years without the rule.
+    assert len(rule.hosts) > rule.chance["out"].max()
+    assert (rule.table.loc[rule.affected.index, "z_cost"].abs() >= validation.BREAK_Z_COST).all()
 
 
 def test_a_same_year_pair_is_used_without_a_code_change(tables):

@@ -16,6 +16,7 @@ import pytest
 from jeugdzorg.analysis import need_benchmark as B
 from jeugdzorg.analysis import estimation as E
 from jeugdzorg.analysis import validation as V
+from jeugdzorg.analysis.flags import RESIDENCE_FLAGS, record
 from jeugdzorg.book.need_benchmark_table import MISSING, VERDICT_TEXT, benchmark_rows
 from jeugdzorg.book.profile_pages import PAGES_DIR
 from jeugdzorg.paths import BOOK_DIR
@@ -54,23 +55,21 @@ def test_every_municipality_once_with_a_link_to_its_page(rows):
         assert (BOOK_DIR / PAGES_DIR / f"{code}.md").is_file()
 
 
-def test_verdicts_follow_the_intervals_shown(rows):
+def test_verdicts_follow_the_lasting_gap_shown(rows):
     _, _, cells, _ = rows
-    assert set(cells["Verdict (95% interval)"]) == set(VERDICT_TEXT.values())
-    for row in cells.itertuples(index=False):
-        verdict, actual, interval = row[8], row[3], row[6]
-        if verdict in ("above the expected range", "below the expected range", "within the expected range"):
-            low, high = (number(x) for x in interval.split("\N{EN DASH}"))
-            value = number(actual)
-            if verdict.startswith("above"):
-                assert value >= high
-            elif verdict.startswith("below"):
-                assert value <= low
-            else:
-                assert low <= value <= high
-            assert row[7] != MISSING
-        else:
-            assert row[7] == MISSING, "a municipality without a verdict has no deviation to rank by"
+    assert set(cells["Verdict (lasting gap)"]) == set(VERDICT_TEXT.values())
+    for row in cells.to_dict("records"):
+        verdict, lasting = row["Verdict (lasting gap)"], row["Lasting gap (%)"]
+        if verdict == "not assessed":
+            assert row["Actual vs benchmark (%)"] == MISSING, "a municipality without a verdict has no deviation to rank by"
+            continue
+        match = re.match(r"([+\N{MINUS SIGN}]?\d+) \(([+\N{MINUS SIGN}]?\d+) to ([+\N{MINUS SIGN}]?\d+); ", lasting)
+        assert match, lasting
+        gap, low, high = (int(x.replace("\N{MINUS SIGN}", "-")) for x in match.groups())
+        if verdict.startswith("above"):
+            assert low > 0 and gap > 0
+        elif verdict.startswith("below"):
+            assert high < 0 and gap < 0
 
 
 def test_flagged_municipalities_are_marked_with_the_reason(rows):
@@ -79,11 +78,12 @@ def test_flagged_municipalities_are_marked_with_the_reason(rows):
     shown = numbers.set_index("gm_code")
     for code in ranked:
         assert "(not ranked)" in cells.at[code, "Flags and reasons"]
-        assert cells.at[code, "Verdict (95% interval)"] == "not assessed"
+        assert cells.at[code, "Verdict (lasting gap)"] == "not assessed"
         if pd.notna(shown.at[code, "actual_eur"]):  # a flag marks, it does not delete
             assert cells.at[code, "Actual (EUR)"] == f"{int(shown.at[code, 'actual_eur']):,}"
-    hosts = set(flags.loc[flags["flag"] == "residence_rule_host", "gm_code"])
-    assert all("Residence-rule host" in cells.at[c, "Flags and reasons"] for c in hosts)
+    for flag in RESIDENCE_FLAGS:
+        codes = set(flags.loc[flags["flag"] == flag, "gm_code"])
+        assert all(record(flag).label("en") in cells.at[c, "Flags and reasons"] for c in codes)
 
 
 def test_search_finds_common_names(rows):
@@ -117,8 +117,8 @@ def test_the_map_and_the_chapters_count_the_same_verdicts(maps):
     data = pd.read_csv(io.StringIO(glued_output(maps, "fig_map_benchmark_data")["text/plain"]))
     counts = data["verdict"].value_counts()
     models = glued_values(load_notebook(BOOK_DIR / "panel_models.ipynb"))
-    assert counts["Above the 95% interval"] == int(models["pm_bm_above"])
-    assert counts["Below the 95% interval"] == int(models["pm_bm_below"])
+    assert counts["Above, for good"] == int(models["pm_bm_above"])
+    assert counts["Below, for good"] == int(models["pm_bm_below"])
     assert counts["Within the expected range"] == int(models["pm_bm_within"])
     assert counts.filter(like="Not assessed").sum() == int(models["pm_bm_not_assessed"])
     markdown = "\n".join("".join(c["source"]) for c in maps["cells"] if c["cell_type"] == "markdown")

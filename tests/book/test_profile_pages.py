@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jeugdzorg.analysis import validation as V
+from jeugdzorg.analysis.flags import record
 from jeugdzorg.analysis.profiles import municipality_profiles
 from jeugdzorg.book import profile_pages as PP
 from jeugdzorg.book.runner import PAGES_TASK, PAGES_TEMPLATES, execute_all, load_params, planned_notebooks
@@ -111,26 +111,28 @@ def test_the_index_lists_every_page_a_to_z_and_by_province(profiles):
         assert f"### {province} ({len(group)})" in provinces
 
 
-def test_benchmark_verdicts_follow_the_intervals_shown(pages, profiles):
-    """No municipality is called above or below unless its cost lies outside the 95% interval shown."""
+def test_benchmark_verdicts_follow_the_lasting_gap_shown(pages, profiles):
+    """No municipality is called above or below unless its lasting gap's interval excludes zero; the
+    year's position against the range is shown beside it and never called a verdict."""
     seen = set()
+    lasting = profiles.benchmark.table
     for code, page in pages.items():
         rows = table_rows(page, "Need benchmark of")
-        verdict = rows["Position against the 95% interval"][0]
+        verdict = rows["Verdict (lasting gap)"][0]
+        position = rows["Position against the 95% range"][0]
         seen.add(verdict)
         text = page.split("## Cost against need")[1].split("```{table}")[0]
+        if position in ("above", "below", "within"):
+            actual = number(rows["Actual cost"][0])
+            low, high = (number(x) for x in rows["95% range"][0].split(" to "))
+            assert {"above": actual >= high, "below": actual <= low, "within": low <= actual <= high}[position], code
         if verdict in ("above", "below"):
-            actual = number(rows["Actual cost"][0])
-            low, high = (number(x) for x in rows["95% interval"][0].split(" to "))
-            assert (actual >= high) if verdict.startswith("above") else (actual <= low), code
-            assert f"**{verdict} the 95% interval**" in text
+            assert f"**{verdict.capitalize()} the expected range, for good:**" in text, code
+            assert (lasting.at[code, "lasting_lower_pct"] > 0) if verdict == "above" else \
+                (lasting.at[code, "lasting_upper_pct"] < 0), code
+        elif verdict == "within":
+            assert "**Within the expected range:**" in text, code
         else:
-            assert not re.search(r"\b(above|below) the (95% interval|expected range)", text), code
-        if verdict == "within":
-            actual = number(rows["Actual cost"][0])
-            low, high = (number(x) for x in rows["95% interval"][0].split(" to "))
-            assert low <= actual <= high, code
-        if verdict == "not assessed":
             assert f"No above/below verdict for {PP._md_escape(profiles.municipalities.at[code, 'name'])}" in text
             assert rows["Actual against the benchmark"][0] == PP.MISSING
     assert seen == {"above", "below", "within", "not assessed"}
@@ -142,24 +144,24 @@ def test_flagged_municipalities_get_no_verdict_and_say_why(pages, profiles):
     assert len(ranked) > 5
     for row in ranked.itertuples():
         page = pages[row.gm_code]
-        assert table_rows(page, "Need benchmark of")["Position against the 95% interval"][0] == "not assessed"
-        assert V.FLAG_RULES[row.flag] in page
-        assert "left out of rankings" in page
+        assert table_rows(page, "Need benchmark of")["Verdict (lasting gap)"][0] == "not assessed"
+        assert record(row.flag).rule("en") in page
+        assert "left out of the benchmark's fit, rankings" in page
     unflagged = set(profiles.municipalities.index) - set(flags["gm_code"])
     assert all("No validation flag applies" in pages[code] for code in unflagged)
 
 
-def test_residence_rule_hosts_explain_their_drop(pages, profiles):
+def test_residence_rule_flags_show_the_evidence_and_say_possibly(pages, profiles):
     rule = profiles.residence
-    hosts = rule.hosts
-    assert len(hosts) >= 10
-    for code, row in hosts.iterrows():
+    assert len(rule.hosts) >= 5
+    for code, row in rule.affected.iterrows():
         page = pages[code]
         before, after = (PP.eur(PP.rounded(row[k], "eur")) for k in ("before", "after"))
         assert f"went from {before} in {rule.year - 1} to {after} in {rule.year}" in page, code
-        assert "residence rule (woonplaatsbeginsel)" in page and "change of bookkeeping" in page
-    others = set(profiles.municipalities.index) - set(hosts.index)
-    assert all("change of bookkeeping" not in pages[code] for code in others)
+        clients = PP.number(PP.rounded(row["clients_before"], "count"))
+        assert f"young people in care went from {clients}" in page, code
+        assert "possibly" in page and "cannot be told from these figures" in page
+        assert "change of bookkeeping" not in page
 
 
 def test_common_names_are_on_the_pages(pages):

@@ -39,6 +39,12 @@ DESKUNDIGEN_2024_SPENDING = Anchor("Municipal youth-care spending", 8100, "EUR m
 DESKUNDIGEN_SHORTFALLS = {year: Anchor("Shortfall of the national means against spending", value, "EUR million",
                                        year, "deskundigen2025")
                           for year, value in {2020: 1300, 2021: 1100, 2022: 200, 2024: 800}.items()}
+#: Divosa (from CBS): young people with youth care in 2015 and 2019, and spending growth 2015-2018.
+DIVOSA_YOUTHS_2015 = Anchor("Young people with youth care", 380_000, "persons", 2015, "divosa2018")
+DIVOSA_YOUTHS_2019 = Anchor("Young people with youth care", 444_000, "persons", 2019, "divosa2018")
+DIVOSA_GROWTH_2015_2018 = Anchor("Growth of youth-care spending since 2015", 42, "%", 2018, "divosa2018")
+#: AEF: spending grew more than this much from 2015 to 2019.
+AEF_GROWTH_2015_2019 = Anchor("Growth of youth-care spending since 2015 (more than)", 50, "%", 2019, "aef2020")
 VAN_WIJZEN_COST_PER_CLIENT = Anchor("Cost per child in youth care (about)", 12_000, "EUR", 2019, "vanwijzen2021")
 
 

@@ -16,7 +16,6 @@ from . import decomposition as D
 from . import models
 from . import panel as P
 from . import validation as V
-from .descriptives import without_reported_zeros
 from .trends import default_first_year
 
 CROSS_SECTION_MODELS = ("Pooled OLS", "Between", "Random effects")
@@ -155,28 +154,12 @@ def resolve(tables: dict[str, pd.DataFrame], spec: Specification) -> Specificati
 
 def residence_hosts(tables: dict[str, pd.DataFrame], boundary_year: int,
                     panel: pd.DataFrame | None = None) -> tuple[int | None, tuple[str, ...]]:
-    """The residence rule's first year in the data and its host municipalities (GM codes of
-    ``boundary_year``), as :func:`jeugdzorg.analysis.validation.residence_rule` finds them.
-
-    When ``panel`` (:func:`jeugdzorg.analysis.panel.build_panel` in the same boundaries) holds the
-    rule's year and the year before, the rule (:func:`~jeugdzorg.analysis.validation.host_rule`) is
-    applied to it directly, which saves building that panel again; otherwise, and for a panel that
-    does not hold the years, the validation layer builds it.
-    """
-    year = V.RESIDENCE_RULE_YEAR
-    if panel is None or not {year - 1, year} <= set(panel.index.get_level_values("year")):
-        rule = V.residence_rule(tables, boundary_year)
-        return (None, ()) if rule.year is None else (rule.year, tuple(sorted(rule.hosts.index)))
-    costs, _ = without_reported_zeros(tables["costs"])
-    if not {year - 1, year} <= set(costs.loc[costs["realised_keur"].notna(), "year"]):
-        return None, ()
-    # The same steps as validation.residence_rule: plausible costs of the two years, both present.
-    years = panel.index.get_level_values("year")
-    pair = panel[years.isin([year - 1, year])]
-    pair = pair[P.plausible_cost(pair)]
-    wide = pair["cost_per_youth"].unstack("year").dropna()
-    host = V.host_rule(pd.DataFrame({"before": wide[year - 1], "after": wide[year]}))
-    return year, tuple(sorted(host.index[host]))
+    """The residence rule's first year in the data and the municipalities whose cost it possibly
+    moved out (former hosts; GM codes of ``boundary_year``), as
+    :func:`jeugdzorg.analysis.validation.residence_rule` finds them (``panel`` is not used: the rule
+    calibrates chance on years before the model's first year)."""
+    rule = V.residence_rule(tables, boundary_year)
+    return (None, ()) if rule.year is None else (rule.year, tuple(sorted(rule.hosts.index)))
 
 
 def add_controls(panel: pd.DataFrame, hosts: Sequence[str], rule_year: int | None) -> pd.DataFrame:

@@ -19,14 +19,22 @@ Persistence gets an interval the same way, from the year-on-year changes in the 
 
 All three carry the national level forward in the same way: the level of *t* plus the mean yearly
 change of the levels up to *t* (no change when there is only one year).  A predictor's accuracy is
-reported twice: as it stands (``level="extrapolated"``, what a forecaster in year *t* would have
-got), and with its mean error of the year removed (``level="known"``: how well it puts
-municipalities relative to each other, which is what the benchmark is for -- a benchmark is always
-computed once the year's national level is known).
+reported as it stands (``level="extrapolated"``, what a forecaster in year *t* would have got: the
+headline), and beside it with its mean error of the year removed (``level="known"``, named "with the
+test year's national level": it uses the test year).
+
+Which municipalities are scored (``screen``): every municipality of the target year with a positive
+cost and complete drivers is predicted -- no filter looks at the target year's own cost.  The
+headline scores the rows that pass a **training-only screen**: the municipality's cost in the origin
+year was plausible (:func:`jeugdzorg.analysis.panel.plausible_cost` within that training year), so a
+municipality whose bookkeeping was already off is left out on information a forecaster had.  The old
+filter on the test year's own cost is kept beside it, named as using the test year
+(``screen="test"``).  Beside the mean absolute error, the median absolute error (robust to the few
+municipalities whose cost jumps by bookkeeping) is reported.
 
 Nothing of year *t + 1* or later enters the fit of origin *t*: not its costs, not its drivers, not
 the residence-rule hosts (found from the years up to *t* by the rule of
-:func:`jeugdzorg.analysis.validation.host_rule`, so not before the rule's first year is a training
+:func:`jeugdzorg.analysis.validation.residence_break`, so not before the rule's first year is a training
 year).
 """
 
@@ -48,16 +56,12 @@ LABELS = {"need": "Need benchmark", "persistence": "Persistence (last year's cos
           "forecast": "Next-year forecast (need + own history)"}
 
 
-def training_hosts(train: pd.DataFrame, outcome_eur: str = "cost_per_youth") -> tuple[int | None, tuple[str, ...]]:
-    """Residence-rule hosts found from ``train`` alone (the rule of the validation layer, applied to
-    the rule's year and the year before when both are training years)."""
-    year = V.RESIDENCE_RULE_YEAR
-    years = set(train.index.get_level_values("year"))
-    if not {year - 1, year} <= years:
-        return None, ()
-    wide = train[outcome_eur].unstack("year")[[year - 1, year]].dropna()
-    host = V.host_rule(pd.DataFrame({"before": wide[year - 1], "after": wide[year]}))
-    return year, tuple(sorted(host.index[host]))
+def training_hosts(train: pd.DataFrame) -> tuple[int | None, tuple[str, ...]]:
+    """Municipalities whose cost the residence rule possibly moved out, found from ``train`` alone
+    (:func:`jeugdzorg.analysis.validation.residence_break` on the training years, so only when the
+    rule's year and the year before are both training years)."""
+    rule = V.residence_break(train)
+    return (None, ()) if rule.year is None else (rule.year, tuple(sorted(rule.hosts.index)))
 
 
 def with_host_controls(frame: pd.DataFrame, hosts: Sequence[str], rule_year: int | None) -> pd.DataFrame:
@@ -136,8 +140,10 @@ class RollingOrigin:
     Attributes
     ----------
     predictions
-        One row per origin and municipality in the sample of the target year: ``origin``, ``year``
-        (target), ``gm_code``, ``size_class``, ``actual`` (log cost per young inhabitant) and, per
+        One row per origin and municipality of the target year with a positive cost and complete
+        drivers: ``origin``, ``year`` (target), ``gm_code``, ``size_class``, ``actual`` (log cost per
+        young inhabitant), ``screened`` (the training-only screen: a plausible cost in the origin
+        year), ``test_plausible`` (the test year's own filter, shown beside only) and, per
         predictor of :data:`PREDICTORS`, the log prediction (``need``, ``persistence``, ``forecast``),
         the expected euros (``<predictor>_eur``: smeared mean for need and forecast, last year's cost
         carried forward for persistence) and the log interval bounds ``<predictor>_lower_90`` ...
@@ -174,27 +180,36 @@ class RollingOrigin:
             data[f"{name}_eur"] = data[f"{name}_eur"] * np.exp(shift)
         return data
 
-    def metrics(self, level: str = "known", common: bool = True) -> pd.DataFrame:
+    def metrics(self, level: str = "extrapolated", common: bool = True, screen: str = "training") -> pd.DataFrame:
         """Accuracy per predictor and target year, and over all target years (``year == "all"``).
 
         Parameters
         ----------
         level
-            ``"known"`` (each predictor's mean error of the year removed) or ``"extrapolated"``.
+            ``"extrapolated"`` (as a forecaster would have had it) or ``"known"`` (each predictor's
+            mean error of the year removed: uses the test year).
         common
             Score every predictor on the same rows: those where all predictors are available (a
             forecast needs two training years, persistence the municipality's cost of the year
             before).  ``False`` scores each on all of its own rows.
+        screen
+            ``"training"`` (the rows whose origin-year cost was plausible), ``"test"`` (the rows whose
+            target-year cost is plausible: uses the test year) or ``"none"``.
 
         Returns
         -------
         pandas.DataFrame
             Indexed by (``predictor``, ``year``): ``n``; ``r2`` (1 - SSE/SST of the logs, SST around
             each year's mean); ``mae_eur`` (mean absolute error in euros per young inhabitant);
+            ``medae_eur`` (median absolute error: robust to a few bookkeeping jumps);
             ``slope`` (calibration slope: OLS slope of actual on predicted euros, within years);
             ``coverage_90``, ``coverage_95`` (% of municipalities inside the interval).
         """
         data = self._shifted(level)
+        if screen not in ("training", "test", "none"):
+            raise ValueError("screen must be 'training', 'test' or 'none'")
+        if screen != "none":
+            data = data[data["screened" if screen == "training" else "test_plausible"].astype(bool)]
         if common:
             data = data.dropna(subset=list(PREDICTORS))
         rows = []
@@ -221,6 +236,7 @@ def _scores(group: pd.DataFrame, name: str) -> dict[str, float]:
     p_c = p_eur - p_eur.groupby(group["year"]).transform("mean")
     out = {"n": len(group), "r2": 1 - sse / sst if sst > 0 else float("nan"),
            "mae_eur": float((a_eur - p_eur).abs().mean()),
+           "medae_eur": float((a_eur - p_eur).abs().median()),
            "slope": float((a_c @ p_c) / (p_c @ p_c)) if float(p_c @ p_c) > 0 else float("nan")}
     for pct in (90, 95):
         low, high = f"{name}_lower_{pct}", f"{name}_upper_{pct}"
@@ -231,7 +247,8 @@ def _scores(group: pd.DataFrame, name: str) -> dict[str, float]:
 
 
 def rolling_origin(sample: pd.DataFrame, drivers: Sequence[str], *, outcome: str = B.OUTCOME,
-                   origins: Sequence[int] | None = None, residence_rule: bool = True) -> RollingOrigin:
+                   origins: Sequence[int] | None = None, residence_rule: bool = True,
+                   panel: pd.DataFrame | None = None) -> RollingOrigin:
     """Fit on the years up to each origin, predict the next year (see the module docstring).
 
     Parameters
@@ -246,6 +263,10 @@ def rolling_origin(sample: pd.DataFrame, drivers: Sequence[str], *, outcome: str
         Origin years (default: every sample year but the last).
     residence_rule
         Control for the residence-rule hosts in the origins whose training years contain the rule.
+    panel
+        The panel the sample was drawn from: the target year's rows are taken from it (every
+        municipality with a positive cost and complete drivers, no filter on the target year's cost);
+        without it, from ``sample``.
     """
     drivers = list(drivers)
     years = sample.index.get_level_values("year")
@@ -261,12 +282,20 @@ def rolling_origin(sample: pd.DataFrame, drivers: Sequence[str], *, outcome: str
         train = with_host_controls(train, hosts, rule_year)
         model = B.fit_need_model(train, drivers, controls=[E.HOST, E.HOST_POST] if hosts else [],
                                  outcome=outcome)
-        test = sample[years == target].droplevel("year")
+        pool = panel if panel is not None else sample
+        test = pool[pool.index.get_level_values("year") == target].droplevel("year")
+        test = test[(test["cost_per_youth"] > 0) & test[[*drivers, "inhabitants"]].notna().all(axis=1)]
+        test = test.assign(**{outcome: np.log(test["cost_per_youth"])}) if outcome == B.OUTCOME else test
         classes = B.size_class(test["inhabitants"])
         need = model.predict(test, target, classes)
         drift = model.level(target) - model.level(origin)
+        year_rows = pool[pool.index.get_level_values("year") == target]
+        plausible_test = P.plausible_cost(year_rows).droplevel("year").reindex(test.index).fillna(False)
         out = pd.DataFrame({"origin": origin, "year": target, "size_class": classes,
-                            "actual": test[outcome]}, index=test.index)
+                            "actual": test[outcome],
+                            # The screen a forecaster had: a plausible cost in the origin year (training data).
+                            "screened": test.index.isin(list(train.xs(origin, level="year").index)),
+                            "test_plausible": plausible_test.astype(bool)}, index=test.index)
         out["need"] = need["centre"]
         out["need_eur"] = need["expected_eur"]
         for pct in (90, 95):
@@ -305,16 +334,31 @@ def validate(tables: dict[str, pd.DataFrame], spec: E.Specification = E.Specific
 
     spec = E.resolve(tables, replace(spec, outcome=B.OUTCOME, region_effects=False, weighted=False,
                                      balanced=False, exclude=(), trim=0.0, exclude_hosts=False))
-    _, sample, _ = E.estimation_data(tables, spec)
-    return rolling_origin(sample, list(P.DRIVER_SETS[spec.driver_set]), residence_rule=spec.residence_rule)
+    panel, sample, _ = E.estimation_data(tables, spec)
+    return rolling_origin(sample, list(P.DRIVER_SETS[spec.driver_set]), residence_rule=spec.residence_rule,
+                          panel=panel)
 
 
 def best_forecast(validation: RollingOrigin, candidates: Sequence[str] = ("persistence", "forecast"),
-                  level: str = "known") -> str:
-    """The candidate for the next-year forecast that validates best: the lowest mean absolute error
-    in euros over all target years, on the rows every predictor covers."""
-    scores = validation.metrics(level).xs("all", level="year")["mae_eur"]
-    return str(scores.reindex(list(candidates)).idxmin())
+                  choose_on: Sequence[int] | None = None) -> str:
+    """The candidate for the next-year forecast with the lowest mean absolute error in euros (as a
+    forecaster would have had it, training-only screen, the rows every predictor covers) over the
+    target years ``choose_on`` -- default: the first target year every candidate covers, so the
+    choice is made on earlier years than the ones its accuracy is reported for
+    (:func:`choice_years`)."""
+    metrics = validation.metrics("extrapolated")
+    years = [str(y) for y in (choose_on if choose_on is not None else choice_years(validation)[0])]
+    scores = metrics.loc[metrics.index.get_level_values("year").isin(years), "mae_eur"]
+    mean = scores.groupby(level="predictor").mean()
+    return str(mean.reindex(list(candidates)).idxmin())
+
+
+def choice_years(validation: RollingOrigin) -> tuple[list[int], list[int]]:
+    """The target years the forecaster is chosen on (the first year every predictor covers) and the
+    later ones its accuracy is reported for."""
+    metrics = validation.metrics("extrapolated")
+    years = sorted(int(y) for y in metrics.index.get_level_values("year").unique() if y != "all")
+    return years[:1], years[1:]
 
 
 def objective_overlap(tables: dict[str, pd.DataFrame]) -> tuple[list[int], list[int]]:
@@ -369,10 +413,10 @@ def next_year_forecast(tables: dict[str, pd.DataFrame], spec: E.Specification = 
 
     spec = E.resolve(tables, replace(spec, outcome=B.OUTCOME, region_effects=False, weighted=False,
                                      balanced=False, exclude=(), trim=0.0, exclude_hosts=False))
-    _, sample, _ = E.estimation_data(tables, spec)
+    panel, sample, _ = E.estimation_data(tables, spec)
     drivers = list(P.DRIVER_SETS[spec.driver_set])
     if validation is None:
-        validation = rolling_origin(sample, drivers, residence_rule=spec.residence_rule)
+        validation = rolling_origin(sample, drivers, residence_rule=spec.residence_rule, panel=panel)
     predictor = best_forecast(validation)
     years = sample.index.get_level_values("year")
     last = int(years.max())

@@ -23,12 +23,22 @@ Back-transform
     The expected cost in euros is the exponent of the log prediction times the class's smearing
     factor (Duan 1983: the mean of the exponentiated residuals), which turns the median of the log
     model into a mean.
+Fit without the flagged
+    Municipalities whose ranking flag says their cost is off in scope
+    (:data:`jeugdzorg.analysis.flags.RANKING_FLAGS`) are left out of the fit; every municipality,
+    flagged or not, gets its benchmark from that fit.
+Position in a year (context)
+    Whether the year's actual cost lies above, below or within the year's prediction interval: the
+    range of cost seen for municipalities with these need drivers.  About 5% of municipalities lie
+    outside a 95% range by construction, and the position changes from year to year; it is shown,
+    never called a verdict.
 Verdict
-    ``above`` or ``below`` only when the actual cost lies outside the interval of the verdict level
-    (95% by default); otherwise ``within`` ("within the expected range").  Municipalities whose cost
-    the validation layer flags (:func:`jeugdzorg.analysis.validation.ranking_exclusions`), residence-
-    rule hosts in the years the rule was detected from, and municipalities without a plausible cost
-    or complete drivers get ``not assessed`` with the reason.
+    On the lasting gap (:mod:`jeugdzorg.analysis.verdicts`): the municipality's residuals over the
+    cost years split into a lasting and a year-to-year part; ``above`` or ``below`` only when the
+    shrunken lasting gap's interval excludes zero, survives the false-discovery rate over all
+    municipalities and is material; otherwise ``within``.  Municipalities with a ranking flag, or
+    with fewer than two cost years, get ``not assessed`` with the reason.  A municipality whose cost
+    the residence rule possibly moved uses the years before the rule.
 """
 
 from __future__ import annotations
@@ -42,6 +52,8 @@ import pandas as pd
 from . import estimation as E
 from . import panel as P
 from . import validation as V
+from . import verdicts as Vd
+from .flags import RANKING_FLAGS, RESIDENCE_FLAGS, record
 
 #: Upper bounds (inhabitants) of the size classes of the intervals; the last class is open.
 SIZE_BOUNDS: tuple[int, ...] = (20_000, 50_000, 100_000)
@@ -327,6 +339,23 @@ class NeedBenchmark:
         ``year`` (in sample).
     spec
         The resolved specification (years, boundaries, driver set).
+    lasting
+        The lasting gap of every municipality (:class:`jeugdzorg.analysis.verdicts.LastingGaps`) over
+        the cost years of the fit; a municipality whose cost the residence rule possibly moved uses
+        the years before the rule (the year after when fewer than two years precede it).  Its
+        verdict is in ``table["lasting_verdict"]``.
+    positions
+        Indexed by ``(gm_code, year)`` over the cost years: ``actual_eur``, ``expected_eur``,
+        ``lower_95``, ``upper_95`` (the range of cost seen for municipalities with these need
+        drivers), ``gap_pct`` (actual against expected, %), ``log_gap`` (log actual minus the log
+        benchmark: the residual the lasting gap is estimated from) and ``position`` (the per-year
+        rule: above/below/within that range).
+    fit_excluded
+        GM codes left out of the fit (flags that keep a municipality out of rankings); every
+        municipality still gets its benchmark from that fit.
+    own_years
+        GM code -> the cost years its lasting gap uses, for the municipalities whose cost the
+        residence rule possibly moved.
     """
 
     year: int
@@ -335,6 +364,29 @@ class NeedBenchmark:
     level: float
     fit: pd.Series
     spec: E.Specification
+    lasting: Vd.LastingGaps | None = None
+    positions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    fit_excluded: tuple[str, ...] = ()
+    own_years: dict[str, list[int]] = field(default_factory=dict)
+
+    def lasting_in(self, years: Sequence[int] | None = None, rho: float | None = None) -> Vd.LastingGaps:
+        """The lasting gaps recomputed from :attr:`positions` over ``years`` (default: every cost
+        year) with AR(1) correlation ``rho`` (``None``: estimated): the window and correlation
+        sensitivity checks.  The flagged stay out of the variance components, as in the fit."""
+        available = sorted(int(y) for y in self.positions.index.get_level_values("year").unique())
+        chosen = [y for y in available if years is None or y in set(years)]
+        own = {c: [y for y in ys if y in chosen] for c, ys in self.own_years.items()}
+        own = {c: ys if len(ys) >= 2 else [y for y in chosen if y not in self.own_years[c]] for c, ys in own.items()}
+        residuals = Vd.window_residuals(self.positions["log_gap"], chosen, own)
+        groups = self.model.scale.of(self.table["size_class"].dropna())
+        fit = sorted(set(self.table.index) - set(self.fit_excluded))
+        return Vd.lasting_gaps(residuals, groups, rho=rho, fit=fit)
+
+    def verdicts_of(self, lasting: Vd.LastingGaps) -> pd.Series:
+        """The published verdicts' rule applied to other lasting gaps: ``not assessed`` where the
+        book's verdict is (flagged) or where ``lasting`` has no gap."""
+        out = lasting.table["verdict"].reindex(self.table.index).fillna("not assessed")
+        return out.where(~self.table["reason"].str.startswith("flagged"), "not assessed")
 
     @property
     def assessed(self) -> pd.DataFrame:
@@ -365,16 +417,18 @@ def flags_in_boundaries(tables: dict[str, pd.DataFrame], boundary_year: int) -> 
 
 
 def _reasons(flags: pd.DataFrame) -> dict[str, str]:
-    """GM code -> the reason its ranking flag gives (first flag in :data:`V.RANKING_FLAGS` order)."""
+    """GM code -> the rule of its ranking flag (first flag in :data:`jeugdzorg.analysis.flags.RANKING_FLAGS`
+    order)."""
     ranked = flags[flags["ranking"]].copy()
-    ranked["order"] = ranked["flag"].map({f: i for i, f in enumerate(V.RANKING_FLAGS)})
+    ranked["order"] = ranked["flag"].map({f: i for i, f in enumerate(RANKING_FLAGS)})
     ranked = ranked.sort_values(["gm_code", "order"]).drop_duplicates("gm_code")
-    return {code: V.FLAG_RULES[flag] for code, flag in zip(ranked["gm_code"], ranked["flag"])}
+    return {code: record(flag).rule("en") for code, flag in zip(ranked["gm_code"], ranked["flag"])}
 
 
 def need_benchmark(tables: dict[str, pd.DataFrame], spec: E.Specification = E.Specification(), *,
                    year: int | None = None, level: float = VERDICT_LEVEL,
-                   flags: pd.DataFrame | None = None) -> NeedBenchmark:
+                   flags: pd.DataFrame | None = None, exclude_flagged: bool = True,
+                   rho: float | None = None) -> NeedBenchmark:
     """The need benchmark of every municipality in one year.
 
     Parameters
@@ -392,6 +446,12 @@ def need_benchmark(tables: dict[str, pd.DataFrame], spec: E.Specification = E.Sp
         Interval level of the verdict (:data:`LEVELS` are always reported).
     flags
         :func:`flags_in_boundaries` of the boundary year, if already computed.
+    exclude_flagged
+        Leave the municipalities with a ranking flag out of the fit (the default; ``False`` is the
+        sensitivity check "flagged in").
+    rho
+        AR(1) correlation of the year-to-year part of the lasting-gap decomposition (``None``:
+        estimated, :func:`jeugdzorg.analysis.verdicts.estimate_rho`).
 
     Returns
     -------
@@ -403,11 +463,15 @@ def need_benchmark(tables: dict[str, pd.DataFrame], spec: E.Specification = E.Sp
     drivers = list(P.DRIVER_SETS[spec.driver_set])
     hosts = tuple(panel.attrs.get("hosts", ()))
     rule_year = panel.attrs.get("rule_year")
-    model = fit_need_model(sample, drivers, controls=[E.HOST, E.HOST_POST] if hosts else [],
-                           levels=sorted({*LEVELS, level}))
-    year = int(year if year is not None else sample.index.get_level_values("year").max())
     if flags is None:
         flags = flags_in_boundaries(tables, spec.boundary_year)
+    # The flagged are left out of the fit (their cost is off in scope); every municipality, flagged
+    # or not, gets its benchmark from that fit.
+    excluded = tuple(sorted(V.ranking_exclusions(flags))) if exclude_flagged else ()
+    fitted = sample[~sample.index.get_level_values("gm_code").isin(list(excluded))]
+    model = fit_need_model(fitted, drivers, controls=[E.HOST, E.HOST_POST] if hosts else [],
+                           levels=sorted({*LEVELS, level}))
+    year = int(year if year is not None else sample.index.get_level_values("year").max())
 
     register = tables["register"]
     municipalities = register[register["year"] == spec.boundary_year].set_index("gm_code")["name"]
@@ -427,33 +491,175 @@ def need_benchmark(tables: dict[str, pd.DataFrame], spec: E.Specification = E.Sp
     table["actual_vs_expected_pct"] = 100 * (table["actual_eur"] / table["expected_eur"] - 1)
     pct = round(100 * level)
     verdict_bounds = predicted[[f"lower_{pct}", f"upper_{pct}"]].reindex(table.index)
-    table["verdict"] = verdicts(table["actual_eur"], verdict_bounds[f"lower_{pct}"], verdict_bounds[f"upper_{pct}"])
+    in_fit_year = table.index.isin(list(sample.xs(year, level="year").index)) if year in \
+        sample.index.get_level_values("year") else np.zeros(len(table), dtype=bool)
+    # The year's position against the range of cost seen for municipalities with these need drivers
+    # (context, not the verdict): only for a plausible cost with complete drivers, never for the flagged.
+    table["position"] = Vd.per_year_verdicts(table["actual_eur"].where(in_fit_year), verdict_bounds[f"lower_{pct}"],
+                                             verdict_bounds[f"upper_{pct}"]).where(~table.index.isin(list(V.ranking_exclusions(flags))))
+
+    in_fit = fitted.xs(year, level="year").index if year in fitted.index.get_level_values("year") else []
+    fit = fit_metrics(table.loc[table.index.isin(in_fit), "actual_eur"],
+                      table.loc[table.index.isin(in_fit), "expected_eur"])
+
+    # The verdict: the lasting gap over the cost years (the years before the rule for a municipality
+    # whose cost the residence rule possibly moved).
+    years = sorted(int(y) for y in sample.index.get_level_values("year").unique())
+    positions = yearly_positions(model, sample, classes)
+    affected = flags.loc[flags["flag"].isin(RESIDENCE_FLAGS), "gm_code"]
+    own_years = residence_years(years, rule_year, sorted(set(affected)))
+    residuals = Vd.window_residuals(positions["log_gap"], years, own_years)
+    groups = model.scale.of(classes.dropna())
+    lasting = Vd.lasting_gaps(residuals, groups, rho=rho, fit=sorted(set(fitted.index.get_level_values("gm_code"))))
+    gaps = lasting.table.reindex(table.index)
+    table["lasting_gap_pct"] = gaps["gap_pct"]
+    table["lasting_lower_pct"] = gaps["lower_pct"]
+    table["lasting_upper_pct"] = gaps["upper_pct"]
+    table["gap_years"] = gaps["years"]
+    table["verdict"] = gaps["verdict"].fillna("not assessed")
 
     # Why a municipality is not assessed; the first reason that applies wins.
-    plausible = P.plausible_cost(panel).xs(year, level="year").reindex(table.index) if len(in_year) else None
     reason = pd.Series("", index=table.index, dtype=object)
     ranked = _reasons(flags)
-    host_years = {rule_year - 1, rule_year} if rule_year is not None else set()
+    window = Vd.year_label(years)
     for code in table.index:
         if code in ranked:
             reason[code] = f"flagged: {ranked[code]}"
-        elif code in hosts and year in host_years:
-            reason[code] = (f"residence-rule host: its cost moved with the rule of {rule_year}, and the "
-                            f"flag was found from its {rule_year - 1}-{rule_year} cost")
-        elif pd.isna(table.at[code, "actual_eur"]):
-            reason[code] = f"no realised cost reported for {year}"
-        elif plausible is not None and not bool(plausible.get(code, False)):
-            reason[code] = "cost outside the plausible range (a quarter to four times the median)"
-        elif not bool(complete.get(code, False)):
-            reason[code] = f"need drivers incomplete for {year}"
+        elif table.at[code, "verdict"] == "not assessed":
+            reason[code] = (f"fewer than two years with a plausible cost and complete need drivers in {window}")
     table.loc[reason != "", "verdict"] = "not assessed"
     table["reason"] = reason
     listed = flags.groupby("gm_code")["flag"].agg(lambda f: ";".join(sorted(set(f))))
     table["flags"] = listed.reindex(table.index).fillna("")
     table.index.name = "gm_code"
     table = table.sort_values(["name"], kind="stable")
+    return NeedBenchmark(year, table, model, level, fit, spec, lasting, positions, excluded, own_years)
 
-    in_sample = sample.xs(year, level="year").index if year in sample.index.get_level_values("year") else []
-    fit = fit_metrics(table.loc[table.index.isin(in_sample), "actual_eur"],
-                      table.loc[table.index.isin(in_sample), "expected_eur"])
-    return NeedBenchmark(year, table, model, level, fit, spec)
+
+def yearly_positions(model: NeedModel, sample: pd.DataFrame, classes: pd.Series) -> pd.DataFrame:
+    """Every municipality's position against its need benchmark in every cost year of ``sample``
+    (see :attr:`NeedBenchmark.positions`; ``log_gap`` is the log residual from the benchmark's centre).  ``classes``: the size
+    class of each GM code (benchmark year)."""
+    parts = []
+    for year, rows in sample.groupby(level="year"):
+        rows = rows.droplevel("year")
+        predicted = model.predict(rows, int(year), classes.reindex(rows.index), levels=[VERDICT_LEVEL])
+        part = pd.DataFrame({"actual_eur": rows["cost_per_youth"], "expected_eur": predicted["expected_eur"],
+                             "lower_95": predicted["lower_95"],
+                             "upper_95": predicted["upper_95"]})
+        part["gap_pct"] = 100 * (part["actual_eur"] / part["expected_eur"] - 1)
+        part["log_gap"] = np.log(part["actual_eur"]) - predicted["centre"]
+        part["position"] = Vd.per_year_verdicts(part["actual_eur"], part["lower_95"], part["upper_95"])
+        parts.append(pd.concat({int(year): part}, names=["year"]))
+    out = pd.concat(parts).swaplevel().sort_index()
+    out.index.names = ["gm_code", "year"]
+    return out
+
+
+def residence_years(years: Sequence[int], rule_year: int | None, affected: Sequence[str]) -> dict[str, list[int]]:
+    """GM code -> the cost years the lasting gap of a municipality whose cost the residence rule
+    possibly moved uses: the years before the rule, or the years from it when fewer than two precede it."""
+    if rule_year is None:
+        return {}
+    before = [y for y in years if y < rule_year]
+    chosen = before if len(before) >= 2 else [y for y in years if y >= rule_year]
+    return {code: chosen for code in affected}
+
+
+@dataclass
+class VerdictStability:
+    """How stable the published verdicts are (the robustness chapter's figures).
+
+    Attributes
+    ----------
+    comparisons
+        One row per comparison of two sets of verdicts: ``comparison``, ``rule`` (``"per-year
+        range"`` or ``"lasting gap"``) and the columns of :func:`jeugdzorg.analysis.verdicts.agreement`
+        (``n``, ``same``, ``kept``, ``outside_a``, ``outside_b``, ``changed``).
+    sensitivity
+        One row per variant of the lasting gap: ``variant``, ``rho``, ``above``, ``below``,
+        ``within``, ``not assessed`` and ``changed`` (verdicts that differ from the published ones).
+    chance_lasting
+        Above/below verdicts that chance alone gives under the published rule
+        (:meth:`jeugdzorg.analysis.verdicts.LastingGaps.chance_verdicts`).
+    chance_per_year
+        The same under the per-year rule: (1 - level) times the municipalities with a position.
+    """
+
+    comparisons: pd.DataFrame
+    sensitivity: pd.DataFrame
+    chance_lasting: float
+    chance_per_year: float
+
+
+def verdict_stability(tables: dict[str, pd.DataFrame], spec: E.Specification = E.Specification(), *,
+                      bench: NeedBenchmark | None = None, flags: pd.DataFrame | None = None,
+                      first_alternative: int | None = None) -> VerdictStability:
+    """Agreement of the published verdicts with the year before, other windows, the flagged in the
+    fit and other AR(1) correlations; the per-year rule beside them.
+
+    Parameters
+    ----------
+    tables, spec
+        As :func:`need_benchmark`.
+    bench
+        The published benchmark, if already computed.
+    flags
+        :func:`flags_in_boundaries`, if already computed.
+    first_alternative
+        An earlier first cost year for the window check (default: one year before the book's).
+    """
+    spec = E.resolve(tables, spec)
+    if flags is None:
+        flags = flags_in_boundaries(tables, spec.boundary_year)
+    bench = bench if bench is not None else need_benchmark(tables, spec, flags=flags)
+    published = bench.table["verdict"]
+    years = sorted(int(y) for y in bench.positions.index.get_level_values("year").unique())
+    first, last = years[0], years[-1]
+    ranked = bench.table["reason"].str.startswith("flagged")
+    position = bench.positions["position"].unstack("year").reindex(bench.table.index).where(~ranked, np.nan)
+    rows = []
+
+    def add(comparison: str, rule: str, a: pd.Series, b: pd.Series) -> None:
+        decided = lambda v: v.where(v != "not assessed")  # noqa: E731
+        rows.append({"comparison": comparison, "rule": rule, **Vd.agreement(decided(a), decided(b))})
+
+    for prev, year in zip(years[:-1], years[1:]):
+        add(f"{prev} and {year}", "per-year range", position[prev], position[year])
+    # The AR(1) correlation is estimated once, on the book's window: three years or fewer cannot
+    # separate it from the lasting part (the estimate runs to its bound), so the window checks use it.
+    rho = bench.lasting.rho
+    earlier = need_benchmark(tables, replace(spec, last_year=last - 1), flags=flags, rho=rho)
+    add(f"to {last - 1} and to {last}", "lasting gap", earlier.table["verdict"], published)
+    alternative = first_alternative if first_alternative is not None else first - 1
+    try:
+        wider = need_benchmark(tables, replace(spec, first_year=alternative), flags=flags, rho=rho)
+        add(f"{Vd.year_label(years)} and from {alternative}", "lasting gap", published, wider.table["verdict"])
+    except ValueError:  # the earlier year has no complete drivers: no window check
+        wider = None
+    covid = [y for y in years if y not in (2020, 2021)]
+    without_covid = bench.verdicts_of(bench.lasting_in(covid, rho=rho))
+    add("with and without 2020-2021", "lasting gap", published, without_covid)
+    before_rule = [y for y in years if y < V.RESIDENCE_RULE_YEAR]
+    without_break = bench.verdicts_of(bench.lasting_in(before_rule, rho=rho)) if len(before_rule) >= 2 else None
+    if without_break is not None:
+        add(f"with and without {V.RESIDENCE_RULE_YEAR}", "lasting gap", published, without_break)
+    flagged_in = need_benchmark(tables, spec, flags=flags, exclude_flagged=False, rho=rho)
+    add("flagged out of and in the fit", "lasting gap", published, flagged_in.table["verdict"])
+    add(f"per-year range {last} and lasting gap", "both", position[last], published)
+
+    variants = [("published (estimated correlation)", rho, published)]
+    variants += [(f"AR(1) correlation {rho:g}", rho, bench.verdicts_of(bench.lasting_in(rho=rho)))
+                 for rho in Vd.RHO_SENSITIVITY]
+    variants.append(("without 2020-2021", rho, without_covid))
+    if without_break is not None:
+        variants.append((f"without {V.RESIDENCE_RULE_YEAR}", rho, without_break))
+    if wider is not None:
+        variants.append((f"from {alternative}", wider.lasting.rho, wider.table["verdict"]))
+    variants.append(("flagged in the fit", flagged_in.lasting.rho, flagged_in.table["verdict"]))
+    sensitivity = pd.DataFrame([{"variant": name, "rho": rho,
+                                 **v.value_counts().reindex(list(VERDICTS), fill_value=0).to_dict(),
+                                 "changed": int((v != published).sum())} for name, rho, v in variants])
+    assessed = int(position[last].notna().sum())
+    return VerdictStability(pd.DataFrame(rows), sensitivity, bench.lasting.chance_verdicts(),
+                            (1 - bench.level) * assessed)

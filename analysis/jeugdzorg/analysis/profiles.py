@@ -70,7 +70,9 @@ class Profiles:
         ``lasten_keur`` and ``share_pct`` of the care fields in the latest Iv3 accounts
         (``care_mix_year``); ``national_mix`` the Netherlands' shares.
     benchmark
-        The need benchmark of the benchmark year.
+        The need benchmark of the benchmark year, with each municipality's position in every cost year
+        (``benchmark.positions``) and its lasting gap and verdict (``benchmark.lasting``,
+        ``benchmark.table["lasting_verdict"]``, :mod:`jeugdzorg.analysis.verdicts`).
     flags
         :func:`jeugdzorg.analysis.validation.municipality_flags`.
     residence

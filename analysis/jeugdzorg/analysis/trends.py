@@ -11,6 +11,7 @@ import pandas as pd
 from . import descriptives
 from . import panel as P
 from .prices import Deflator, deflator
+from .validation import use_table_switch
 
 
 @dataclass
@@ -29,6 +30,10 @@ class Trend:
         The deflator: growth figures are in its prices (real euros of its base year, or nominal).
     cost_growth, client_growth, cost_per_client_growth
         Growth over the period, % (in the deflator's prices; ``nominal_growth`` for nominal euros).
+    switch
+        The change of CBS table for young people in care inside the period
+        (:func:`jeugdzorg.analysis.validation.use_table_switch`: year, old, new, national jump %
+        beyond the trend), or ``None``.
     """
 
     first: int
@@ -36,6 +41,30 @@ class Trend:
     boundary_year: int
     table: pd.DataFrame
     prices: Deflator
+    switch: tuple[int, str, str, float] | None = None
+
+    @property
+    def switch_jump(self) -> float:
+        """The table switch's jump in the count of young people in care, % (0 without a switch)."""
+        return self.switch[3] if self.switch is not None else 0.0
+
+    @property
+    def client_growth_corrected(self) -> float:
+        """Growth of young people in care with the table switch's jump taken out, %."""
+        return 100 * ((1 + self.client_growth / 100) / (1 + self.switch_jump / 100) - 1)
+
+    @property
+    def cost_per_client_growth_corrected(self) -> float:
+        """Growth of the cost per young person in care with the switch's jump put back, %: the switch
+        adds young people to the count, not cost, so it lowers the cost per young person by as much."""
+        return 100 * ((1 + self.cost_per_client_growth / 100) * (1 + self.switch_jump / 100) - 1)
+
+    @property
+    def split_decided(self) -> bool:
+        """Whether the growth split can carry a verdict: the switch is smaller than both corrected
+        parts (where the break is as large as the effect, the data cannot say which part moved)."""
+        jump = abs(self.switch_jump)
+        return jump < abs(self.client_growth_corrected) and jump < abs(self.cost_per_client_growth_corrected)
 
     @property
     def municipalities(self) -> int:
@@ -97,7 +126,9 @@ def same_municipality_growth(tables: dict[str, pd.DataFrame], first_year: int | 
     last = int(panel.index.get_level_values("year").max())
     prices_of = deflator(tables["prices"], prices, latest_year=last)
     table = with_prices(descriptives.same_municipality_trend(panel, first, last), prices_of)
-    return Trend(first, last, boundary, table, prices_of)
+    switch = use_table_switch(tables["use_counts"])
+    inside = switch if switch is not None and first < switch[0] <= last else None
+    return Trend(first, last, boundary, table, prices_of, inside)
 
 
 @dataclass

@@ -22,6 +22,7 @@ import pandas as pd
 from ..data.iv3 import COMPARABLE_CATEGORIES
 from ..data.mergers import SUM, harmonise
 from . import panel as P
+from .flags import record
 from .descriptives import without_reported_zeros
 
 #: A value is far from the national distribution beyond this many robust standard deviations
@@ -31,30 +32,27 @@ ROBUST_Z_LIMIT = 3.0
 #: The median absolute deviation of a normal distribution is 0.6745 of its standard deviation.
 MAD_TO_SD = 1.4826
 
-#: From 1 January 2022 the municipality where the parents live pays for a youth in residential care
-#: (woonplaatsbeginsel), no longer the municipality of the institution.
+#: The residence rule (woonplaatsbeginsel) changed on 1 January 2022: from then on the municipality
+#: where a young person was registered (BRP) immediately before a stay with residence pays.  Before,
+#: the municipality of the parent with custody paid, or, for a young person under an institution's
+#: guardianship, the municipality where the young person actually stayed (often where the
+#: institution is).  CBS cost and use follow the paying municipality, so both moved.
 RESIDENCE_RULE_YEAR = 2022
-#: A host municipality's cost per young inhabitant changed at least this much less (in log points)
-#: than the national median change over the residence-rule year.  0.25 log points is a fall of 22%
-#: relative to the typical municipality; the hosts of large institutions fell 30-40%.
-HOST_RELATIVE_DROP = 0.25
-
-#: Flag names, their meaning for a reader, and where the flag keeps the municipality out.
-FLAG_RULES: dict[str, str] = {
-    "accounts_mismatch": "CBS cost and the municipality's own accounts disagree far beyond the national "
-                         "spread: youth care is booked elsewhere (a shared-service or regional body)",
-    "no_accounts": "the municipality's own accounts book no youth care at all",
-    "cost_per_client": "cost per young person in care far outside the national spread",
-    "residence_rule_host": "hosted residential institutions: its cost fell when the residence rule "
-                           "of 2022 moved their cost to the parents' municipalities",
-    "regional_body": "receives a large part of its youth-care spending back from other municipalities "
-                     "(it buys care for its region)",
-    "care_mix_outlier": "share of care with residence far outside the national spread: care is booked "
-                        "through a regional body",
-}
-#: Flags that keep a municipality out of rankings and "above/below expected" statements.
-RANKING_FLAGS = ("accounts_mismatch", "no_accounts", "cost_per_client")
-
+#: A municipality's change into the rule's year counts as possibly moved by the rule when its cost per
+#: young inhabitant changed at least this many chance standard deviations (for its size) more than
+#: the median municipality's (:func:`break_rule`).  With about 330 municipalities and normal
+#: changes, chance alone passes three standard deviations about once, on either side.
+BREAK_Z_COST = 3.0
+#: ... unless its number of young people in care moved at least this many chance standard deviations
+#: the other way: the rule moves a young person's cost and count together (the count by one, the
+#: cost of a stay with residence by far more, so the count often hardly moves), so a cost that falls
+#: while the count clearly rises is not what the rule does.
+BREAK_Z_COUNT = 2.0
+#: Year-on-year changes before the rule's year that calibrate what chance gives for a municipality
+#: of a given size (three changes: 2018->19, 2019->20, 2020->21 for the rule of 2022).
+CALIBRATION_CHANGES = 3
+#: Size groups (equal numbers of municipality-years) in which the chance spread is measured.
+CALIBRATION_GROUPS = 6
 
 def robust_z(values: pd.Series) -> pd.Series:
     """``(value - median) / (1.4826 * MAD)``: distance from the centre in robust standard deviations."""
@@ -94,7 +92,7 @@ class AccountsCheck:
         lasten), ``youths_in_care`` and ``inhabitants_0_17`` (in ``cbs_year``), ``cbs_per_client``,
         ``accounts_per_client`` (EUR per young person in care), ``cbs_per_youth`` (adjusted) and
         ``accounts_per_youth`` (EUR per inhabitant aged 0-17), ``ratio`` (accounts / adjusted CBS), ``z`` (robust z of log ratio), ``z_per_client`` and
-        ``flag`` (a key of :data:`FLAG_RULES` or empty).
+        ``flag`` (a key of :data:`jeugdzorg.analysis.flags.FLAGS` or empty).
     """
 
     cbs_year: int
@@ -162,7 +160,7 @@ def accounts_check(tables: dict[str, pd.DataFrame], boundary_year: int | None = 
     booking, not one year's growth.  Both sources are expressed in the municipalities of
     ``boundary_year`` (default: the latest register year), like every other table of the book.
 
-    Rules (see :data:`FLAG_RULES`): ``no_accounts`` when the accounts book no care at all;
+    Rules (records: :data:`jeugdzorg.analysis.flags.FLAGS`): ``no_accounts`` when the accounts book no care at all;
     ``accounts_mismatch`` when the log ratio lies beyond :data:`ROBUST_Z_LIMIT` robust standard
     deviations of the national distribution; ``cost_per_client`` when the 83454NED cost per young
     person in care does.
@@ -234,8 +232,50 @@ def accounts_rule(table: pd.DataFrame) -> pd.DataFrame:
 
 
 @dataclass
+class ChanceScale:
+    """What chance gives for a municipality's year-on-year change, by its size.
+
+    A municipality's change relative to the median municipality's has variance ``a + b / size``:
+    ``b / size`` is the chance of few cases (one placement more or less moves a small
+    municipality's cost and count by tens of percent, a large one's hardly), ``a`` what every
+    municipality varies beyond that.  Measured robustly (1.4826 x MAD) in size groups of the
+    calibration changes, so the few real breaks do not widen it.
+
+    Attributes
+    ----------
+    a, b
+        The two components (log units squared; ``b`` times the size's unit).
+    """
+
+    a: float
+    b: float
+
+    @classmethod
+    def fit(cls, relative: pd.Series, size: pd.Series, groups: int = CALIBRATION_GROUPS) -> "ChanceScale":
+        """Fit ``a`` and ``b`` (non-negative least squares over the size groups) to the relative
+        changes ``relative`` of municipalities of size ``size`` (aligned)."""
+        both = pd.DataFrame({"r": relative, "n": size}).dropna()
+        both = both[both["n"] > 0]
+        bins = pd.qcut(both["n"].rank(method="first"), min(groups, max(len(both) // 10, 1)), labels=False)
+        grouped = both.groupby(bins)
+        variance = grouped["r"].apply(lambda r: (MAD_TO_SD * (r - r.median()).abs().median()) ** 2)
+        inverse = grouped["n"].apply(lambda n: float((1 / n).mean()))
+        design = np.column_stack([np.ones(len(inverse)), inverse.to_numpy()])
+        (a, b), *_ = np.linalg.lstsq(design, variance.to_numpy(), rcond=None)
+        if b < 0:  # no size dependence in the data: one common spread
+            a, b = float(variance.mean()), 0.0
+        elif a < 0:  # all of it is the chance of few cases
+            a, b = 0.0, float(variance.to_numpy() @ inverse.to_numpy() / (inverse.to_numpy() @ inverse.to_numpy()))
+        return cls(float(a), float(b))
+
+    def sd(self, size: pd.Series) -> pd.Series:
+        """The chance standard deviation of the relative change of a municipality of ``size``."""
+        return np.sqrt(self.a + self.b / size.astype(float))
+
+
+@dataclass
 class ResidenceRule:
-    """The break of the residence rule: who hosted residential care, and how their cost moved.
+    """The break of the residence rule: whose cost possibly moved out, and whose in.
 
     Attributes
     ----------
@@ -243,18 +283,45 @@ class ResidenceRule:
         The first year of the rule (:data:`RESIDENCE_RULE_YEAR`); ``None`` when the data do not have
         both it and the year before.
     table
-        Per municipality (boundaries of the boundary year): ``name``, ``before``, ``after`` (EUR per inhabitant
-        aged 0-17 in the year before and the first year), ``change`` (log change), ``relative``
-        (change minus the national median change) and ``host`` (the rule: ``relative`` at most
-        ``-HOST_RELATIVE_DROP`` and ``before`` above the national median).
+        Per municipality (boundaries of the boundary year) with both years: ``name``, ``before``,
+        ``after`` (EUR per inhabitant aged 0-17 in the year before and the first year), ``change``
+        (log change), ``relative`` (change minus the national median change), ``z_cost`` (relative
+        change in chance standard deviations for the municipality's inhabitants aged 0-17);
+        ``clients_before``, ``clients_after`` (young people in care), ``clients_change`` (log),
+        ``z_clients`` (relative change in chance standard deviations for its number of young people
+        in care); ``direction`` (``"out"``, ``"in"`` or empty, :func:`break_rule`), ``host``
+        (``direction == "out"``: cost possibly moved to other municipalities) and ``gain``
+        (``direction == "in"``).
+    cost_scale, clients_scale
+        The :class:`ChanceScale` of the cost and of the count, from the changes before the rule.
+    calibration_years
+        The years whose change from the year before calibrated the scales.
+    chance
+        Per calibration year, how many municipalities the same rule finds in each direction
+        (``out``, ``in``): what chance gives in a year without the rule.
     """
 
     year: int | None
     table: pd.DataFrame = field(default_factory=pd.DataFrame)
+    cost_scale: ChanceScale | None = None
+    clients_scale: ChanceScale | None = None
+    calibration_years: tuple[int, ...] = ()
+    chance: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def hosts(self) -> pd.DataFrame:
+        """Municipalities whose cost possibly moved out (former hosts of stays with residence)."""
         return self.table[self.table["host"]] if not self.table.empty else self.table
+
+    @property
+    def gainers(self) -> pd.DataFrame:
+        """Municipalities whose cost possibly moved in."""
+        return self.table[self.table["gain"]] if not self.table.empty else self.table
+
+    @property
+    def affected(self) -> pd.DataFrame:
+        """Both directions."""
+        return self.table[self.table["direction"] != ""] if not self.table.empty else self.table
 
     @property
     def median_change_pct(self) -> float:
@@ -266,36 +333,102 @@ class ResidenceRule:
         """Median change of the hosts' cost per young inhabitant, %."""
         return float(100 * np.expm1(self.hosts["change"].median()))
 
+    @property
+    def gain_change_pct(self) -> float:
+        """Median change of the gainers' cost per young inhabitant, %."""
+        return float(100 * np.expm1(self.gainers["change"].median()))
 
-def host_rule(values: pd.DataFrame) -> pd.Series:
-    """The residence-rule host rule on ``before``/``after`` cost per young inhabitant (see :class:`ResidenceRule`).
 
-    Only a municipality whose cost per young inhabitant was above the national median before the
-    rule can have hosted enough residential care to show it; among those, a host fell at least
-    :data:`HOST_RELATIVE_DROP` log points more than the median municipality.
+def relative_changes(panel: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Per municipality with both years, the change from ``year - 1`` to ``year`` of cost per young
+    inhabitant and of young people in care, each relative to the median municipality's (log), with
+    the sizes (inhabitants aged 0-17, young people in care) of ``year - 1``.  Rows outside the
+    plausible cost range and counts of zero are left out."""
+    pair = panel[panel.index.get_level_values("year").isin([year - 1, year])]
+    pair = pair[P.plausible_cost(pair)]
+    cost = pair["cost_per_youth"].unstack("year")
+    clients = pair["youths_in_care"].where(pair["youths_in_care"] > 0).unstack("year")
+    youth = pair["inhabitants_0_17"].unstack("year")
+    if not {year - 1, year} <= set(cost.columns):
+        return pd.DataFrame(columns=["before", "after", "change", "relative", "youth", "clients_before",
+                                     "clients_after", "clients_change", "clients_relative"])
+    out = pd.DataFrame({"before": cost[year - 1], "after": cost[year]}).dropna()
+    out["change"] = np.log(out["after"] / out["before"])
+    out["relative"] = out["change"] - out["change"].median()
+    out["youth"] = youth[year - 1].reindex(out.index)
+    if {year - 1, year} <= set(clients.columns):
+        out["clients_before"] = clients[year - 1].reindex(out.index)
+        out["clients_after"] = clients[year].reindex(out.index)
+    else:
+        out["clients_before"] = out["clients_after"] = np.nan
+    out["clients_change"] = np.log(out["clients_after"] / out["clients_before"])
+    out["clients_relative"] = out["clients_change"] - out["clients_change"].median()
+    return out
+
+
+def break_rule(changes: pd.DataFrame, cost_scale: ChanceScale, clients_scale: ChanceScale) -> pd.DataFrame:
+    """The two-sided residence-rule break on :func:`relative_changes` of the rule's year.
+
+    A municipality's cost possibly moved **out** when its cost per young inhabitant fell at least
+    :data:`BREAK_Z_COST` chance standard deviations (for its size) more than the median
+    municipality's, and its number of young people in care did not rise :data:`BREAK_Z_COUNT` or
+    more; **in** when the cost rose as much and the count did not fall as much.  Chance is measured
+    by ``cost_scale`` (size: inhabitants aged 0-17) and ``clients_scale`` (size: young people in
+    care), so a small municipality's jump of one expensive placement does not count, and a large
+    one's change of a few percent can.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index: ``z_cost``, ``z_clients``, ``direction`` (``"out"``, ``"in"`` or empty).
     """
-    change = np.log(values["after"] / values["before"])
-    relative = change - change.median()
-    return (relative <= -HOST_RELATIVE_DROP) & (values["before"] > values["before"].median())
+    out = pd.DataFrame(index=changes.index)
+    out["z_cost"] = changes["relative"] / cost_scale.sd(changes["youth"])
+    out["z_clients"] = changes["clients_relative"] / clients_scale.sd(changes["clients_before"])
+    direction = pd.Series("", index=changes.index, dtype=object)
+    # A missing count does not contradict: the cost alone decides.
+    direction[(out["z_cost"] <= -BREAK_Z_COST) & ~(out["z_clients"] >= BREAK_Z_COUNT)] = "out"
+    direction[(out["z_cost"] >= BREAK_Z_COST) & ~(out["z_clients"] <= -BREAK_Z_COUNT)] = "in"
+    out["direction"] = direction
+    return out
+
+
+def residence_break(panel: pd.DataFrame, year: int = RESIDENCE_RULE_YEAR) -> ResidenceRule:
+    """The two-sided residence-rule break in ``panel`` (:func:`jeugdzorg.analysis.panel.build_panel`).
+
+    Chance is calibrated on the :data:`CALIBRATION_CHANGES` year-on-year changes before ``year``
+    that the panel holds; a panel with only the rule's year and the year before calibrates on that
+    change itself (the robust spread ignores the few municipalities the rule moved).
+    """
+    years = set(int(y) for y in panel.index.get_level_values("year"))
+    if not {year - 1, year} <= years:
+        return ResidenceRule(None)
+    changes = relative_changes(panel, year)
+    calibration = [y for y in range(year - CALIBRATION_CHANGES, year) if {y - 1, y} <= years] or [year]
+    earlier = pd.concat([relative_changes(panel, y) for y in calibration], ignore_index=True)
+    cost_scale = ChanceScale.fit(earlier["relative"], earlier["youth"])
+    clients_scale = ChanceScale.fit(earlier["clients_relative"], earlier["clients_before"])
+    out = changes.drop(columns=["youth", "clients_relative"]).join(break_rule(changes, cost_scale, clients_scale))
+    out.insert(0, "name", panel.groupby(level="gm_code")["name"].first().reindex(out.index))
+    out["host"] = out["direction"] == "out"
+    out["gain"] = out["direction"] == "in"
+    chance = pd.DataFrame({y: break_rule(relative_changes(panel, y), cost_scale, clients_scale)["direction"]
+                           .value_counts().reindex(["out", "in"], fill_value=0)
+                           for y in calibration if y != year}).T.rename_axis("year")
+    return ResidenceRule(year, out, cost_scale, clients_scale, tuple(calibration), chance)
 
 
 def residence_rule(tables: dict[str, pd.DataFrame], boundary_year: int | None = None) -> ResidenceRule:
-    """Detect the municipalities that hosted residential care from their cost around the rule's start
-    (boundaries of ``boundary_year``, default the latest register year)."""
+    """The two-sided residence-rule break (:func:`residence_break`) in the boundaries of
+    ``boundary_year`` (default the latest register year), calibrated on the changes before it."""
     costs, _ = without_reported_zeros(tables["costs"])
     years = set(costs.loc[costs["realised_keur"].notna(), "year"])
     year = RESIDENCE_RULE_YEAR
     if not {year - 1, year} <= years:
         return ResidenceRule(None)
-    panel = P.build_panel(tables, boundary_year=boundary_year or P.default_boundary_year(tables), first_year=year - 1, last_year=year)
-    panel = panel[P.plausible_cost(panel)]
-    wide = panel["cost_per_youth"].unstack("year").dropna()
-    out = pd.DataFrame({"before": wide[year - 1], "after": wide[year]})
-    out.insert(0, "name", panel.groupby(level="gm_code")["name"].first())
-    out["change"] = np.log(out["after"] / out["before"])
-    out["relative"] = out["change"] - out["change"].median()
-    out["host"] = host_rule(out)
-    return ResidenceRule(year, out)
+    panel = P.build_panel(tables, boundary_year=boundary_year or P.default_boundary_year(tables),
+                          first_year=year - 1 - CALIBRATION_CHANGES, last_year=year)
+    return residence_break(panel, year)
 
 
 @dataclass
@@ -446,8 +579,9 @@ def _flags_latest(tables: dict[str, pd.DataFrame], boundary_year: int) -> pd.Dat
                          "reference": REGIONAL_RECEIPTS_SHARE if regional else float(mix["residence_net"].median())})
     rule = residence_rule(tables, boundary_year)
     if rule.year is not None:
-        for code, row in rule.hosts.iterrows():
-            rows.append({"gm_code": code, "name": row["name"], "flag": "residence_rule_host", "year": rule.year,
+        for code, row in rule.affected.iterrows():
+            rows.append({"gm_code": code, "name": row["name"], "year": rule.year,
+                         "flag": "residence_rule_host" if row["host"] else "residence_rule_gain",
                          "value": row["change"], "reference": float(rule.table["change"].median())})
     out = pd.DataFrame(rows, columns=["gm_code", "name", "flag", "year", "value", "reference"])
     out["gm_code"] = _successors(out["gm_code"], tables, boundary_year)
@@ -455,7 +589,7 @@ def _flags_latest(tables: dict[str, pd.DataFrame], boundary_year: int) -> pd.Dat
     latest = register[register["year"] == register["year"].max()].set_index("gm_code")["name"]
     every = register.drop_duplicates("gm_code", keep="last").set_index("gm_code")["name"]
     out["name"] = out["name"].fillna(out["gm_code"].map(latest)).fillna(out["gm_code"].map(every))
-    out["ranking"] = out["flag"].isin(RANKING_FLAGS)
+    out["ranking"] = [record(f).keeps_out_of_rankings for f in out["flag"]]
     return out.sort_values(["gm_code", "flag"], ignore_index=True)
 
 

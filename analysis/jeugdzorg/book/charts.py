@@ -287,17 +287,23 @@ def accounts_scatter(data: pd.DataFrame, *, cbs_year: int, accounts_year: int) -
 def residence_rule_change(data: pd.DataFrame, *, year: int) -> Figure:
     """Change of cost per young inhabitant over the residence-rule year against its level before.
 
-    ``data``: ``gm_code, name, before, change_pct, host``.
+    ``data``: ``gm_code, name, before, change_pct, direction`` (``out``, ``in`` or empty: the
+    two-sided rule of :func:`jeugdzorg.analysis.validation.break_rule`).
     """
     fig, ax = figures.new_figure(figsize=(7.5, 5.2))
-    host = data["host"].astype(bool)
-    ax.scatter(data.loc[~host, "before"], data.loc[~host, "change_pct"], s=10, alpha=0.5, color=PALETTE[0],
+    direction = data["direction"].fillna("")
+    other = direction == ""
+    ax.scatter(data.loc[other, "before"], data.loc[other, "change_pct"], s=10, alpha=0.5, color=PALETTE[0],
                edgecolor="none", label="Other municipalities")
-    ax.scatter(data.loc[host, "before"], data.loc[host, "change_pct"], s=28, marker="D", color=PALETTE[1],
-               label="Host of residential care (rule)")
+    for value, marker, colour, label in (("out", "D", PALETTE[1], "Cost possibly moved out (rule)"),
+                                         ("in", "^", PALETTE[2], "Cost possibly moved in (rule)")):
+        chosen = direction == value
+        if chosen.any():
+            ax.scatter(data.loc[chosen, "before"], data.loc[chosen, "change_pct"], s=28, marker=marker, color=colour,
+                       label=label)
     ax.axhline(0, color="#777777", linewidth=0.8)
     ax.legend(frameon=False, loc="lower right", fontsize=8.5)
-    named = data[host]
+    named = data[~other]
     figures.label_points(ax, named["before"].to_numpy(), named["change_pct"].to_numpy(), named["name"].to_list())
     return figures.finish(fig, ax, title=f"Change in cost per young inhabitant, {year - 1} to {year}",
                           xlabel=f"Cost per inhabitant 0-17 in {year - 1}, EUR (nominal)",
@@ -345,14 +351,15 @@ def _euro_axis(axis, values: np.ndarray) -> None:
 
 
 def benchmark_scatter(data: pd.DataFrame, *, year: int, level: int) -> Figure:
-    """Actual against expected cost per young inhabitant (euros, log scales), coloured by verdict.
+    """Actual against expected cost per young inhabitant (euros, log scales), coloured by the year's
+    position against the range of cost seen for municipalities with these need drivers.
 
-    ``data``: ``gm_code, name, expected_eur, actual_eur, verdict, highlight`` (names are shown where
-    ``highlight`` is true).
+    ``data``: ``gm_code, name, expected_eur, actual_eur, position, highlight`` (``position``: above,
+    below, within or "not assessed"; names are shown where ``highlight`` is true).
     """
     fig, ax = figures.new_figure(figsize=(7.5, 6.2))
     for verdict, colour in VERDICT_COLOURS.items():
-        part = data[data["verdict"] == verdict]
+        part = data[data["position"] == verdict]
         if part.empty:
             continue
         # An "x" has no face: it takes no edge colour (matplotlib warns if given one).
@@ -360,14 +367,14 @@ def benchmark_scatter(data: pd.DataFrame, *, year: int, level: int) -> Figure:
         ax.scatter(part["expected_eur"], part["actual_eur"], s=12 if verdict == "within" else 22,
                    alpha=0.55 if verdict == "within" else 0.9, color=colour, **edge,
                    marker="x" if verdict == "not assessed" else "o",
-                   label={"above": f"Above the {level}% interval", "below": f"Below the {level}% interval",
-                          "within": "Within the expected range", "not assessed": "Not assessed"}[verdict])
+                   label={"above": f"Above the {level}% range", "below": f"Below the {level}% range",
+                          "within": "Within the range", "not assessed": "No position"}[verdict])
     values = np.concatenate([data["expected_eur"].to_numpy(float), data["actual_eur"].to_numpy(float)])
     low, high = np.nanmin(values), np.nanmax(values)
     ax.plot([low, high], [low, high], color="#777777", linewidth=0.8)
     for row in data[data["highlight"]].itertuples():
         ax.annotate(row.name, (row.expected_eur, row.actual_eur), fontsize=7.5, xytext=(4, 0),
-                    textcoords="offset points", va="center", color=VERDICT_COLOURS[row.verdict])
+                    textcoords="offset points", va="center", color=VERDICT_COLOURS[row.position])
     ax.set_xscale("log")
     ax.set_yscale("log")
     _euro_axis(ax.xaxis, values)
@@ -378,24 +385,46 @@ def benchmark_scatter(data: pd.DataFrame, *, year: int, level: int) -> Figure:
                           ylabel="Actual EUR per inhabitant aged 0-17")
 
 
-def benchmark_ranking(data: pd.DataFrame, *, year: int, level: int) -> Figure:
-    """The municipalities furthest above and below their need benchmark, with the interval.
+def lasting_gap_forest(data: pd.DataFrame, *, window: str, material: int) -> Figure:
+    """Each municipality's lasting gap to its need benchmark with its interval, top first.
 
-    ``data`` (one row per municipality, in the order to show, top first): ``name, expected_eur,
-    actual_eur, lower, upper, verdict``.
+    ``data``: ``name, lasting_gap_pct, lasting_lower_pct, lasting_upper_pct, verdict`` (% of the
+    benchmark); ``material``: the material size, % (dashed lines).
     """
-    fig, ax = figures.new_figure(figsize=(8.5, 0.32 * len(data) + 1.6))
+    fig, ax = figures.new_figure(figsize=(7.5, 0.3 * max(len(data), 3) + 1.8))
     y = np.arange(len(data))
-    ax.hlines(y, data["lower"], data["upper"], color="#bbbbbb", linewidth=5, label=f"{level}% interval")
-    ax.scatter(data["expected_eur"], y, marker="|", s=120, color="#555555", label="Need benchmark (expected)")
     colours = [VERDICT_COLOURS[v] for v in data["verdict"]]
-    ax.scatter(data["actual_eur"], y, s=30, color=colours, zorder=3, label="Actual")
+    ax.hlines(y, data["lasting_lower_pct"], data["lasting_upper_pct"], color=colours, linewidth=2.5, alpha=0.6,
+              label="95% interval")
+    ax.scatter(data["lasting_gap_pct"], y, s=28, color=colours, zorder=3, label="Lasting gap")
+    ax.axvline(0, color="#555555", linewidth=0.8)
+    for edge in (-material, material):
+        ax.axvline(edge, color="#777777", linewidth=0.8, linestyle="--")
     ax.set_yticks(y)
     ax.set_yticklabels(data["name"], fontsize=8)
     ax.invert_yaxis()
-    ax.set_xscale("log")
-    _euro_axis(ax.xaxis, np.concatenate([data["lower"].to_numpy(float), data["upper"].to_numpy(float),
-                                         data["actual_eur"].to_numpy(float)]))
     ax.legend(frameon=False, fontsize=8, loc="lower right")
-    return figures.finish(fig, ax, title=f"Furthest from the need benchmark, {year}",
-                          xlabel="EUR per inhabitant aged 0-17 (log scale)", ylabel="")
+    return figures.finish(fig, ax, title=f"Lasting gap to the need benchmark, {window}",
+                          xlabel="Lasting gap, % of the need benchmark", ylabel="")
+
+
+def verdict_agreement(data: pd.DataFrame) -> Figure:
+    """How often two sets of verdicts agree: one pair of bars per comparison.
+
+    ``data``: ``comparison, rule, same`` (% of municipalities with the same verdict in both) and
+    ``kept`` (% of those above or below in the first that are the same in the second; empty when
+    none is).
+    """
+    fig, ax = figures.new_figure(figsize=(8.0, 0.55 * len(data) + 1.8))
+    y = np.arange(len(data))
+    labels = [f"{c} ({r})" for c, r in zip(data["comparison"], data["rule"])]
+    ax.barh(y - 0.2, data["same"], height=0.38, color=PALETTE[0], label="Same verdict, all municipalities")
+    ax.barh(y + 0.2, data["kept"].fillna(0), height=0.38, color=PALETTE[1],
+            label="Same verdict, of those above or below in the first")
+    ax.set_yticks(y)
+    ax.set_yticklabels(labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.legend(frameon=False, fontsize=8, loc="lower left")
+    return figures.finish(fig, ax, title="Agreement of verdicts between years, windows and fits",
+                          xlabel="% of municipalities with a verdict in both", ylabel="")

@@ -2,8 +2,9 @@
 
 :func:`benchmark_rows` turns a :class:`jeugdzorg.analysis.need_benchmark.NeedBenchmark` and the validation
 flags into the cells of the interactive table (rounded by kind, formatted, with a link to each
-municipality's page) and the numbers behind it (the CSV download).  The words for verdicts and flags
-are defined here once and used by the municipality pages as well (:mod:`jeugdzorg.book.profile_pages`).
+municipality's page) and the numbers behind it (the CSV download).  The words for verdicts are defined
+here once and used by the municipality pages as well (:mod:`jeugdzorg.book.profile_pages`); the words
+for flags are the flag records of :mod:`jeugdzorg.analysis.flags`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from html import escape
 
 import pandas as pd
 
+from ..analysis.flags import record
 from ..analysis.need_benchmark import NeedBenchmark
 from . import precision
 from .aliases import COMMON_NAMES, aliases
@@ -20,23 +22,13 @@ MISSING = "–"
 #: The verdicts of the need benchmark as the book writes them.
 VERDICT_TEXT = {"above": "above the expected range", "below": "below the expected range",
                 "within": "within the expected range", "not assessed": "not assessed"}
-#: How each validation flag is named (the rule itself: :data:`jeugdzorg.analysis.validation.FLAG_RULES`).
-FLAG_TITLES = {
-    "accounts_mismatch": "Cost booked elsewhere",
-    "no_accounts": "No youth care in its own accounts",
-    "cost_per_client": "Cost per young person in care out of range",
-    "residence_rule_host": "Residence-rule host",
-    "regional_body": "Buys care for its region",
-    "care_mix_outlier": "Care mix shows where care is booked",
-}
 #: Short forms of the reasons :func:`jeugdzorg.analysis.need_benchmark.need_benchmark` gives for "not assessed".
-REASON_SHORT = (("flagged", "flagged cost: not ranked"), ("residence-rule host", "residence-rule host: no verdict"),
-                ("no realised cost", "no realised cost reported"),
-                ("cost outside the plausible range", "cost outside the plausible range"),
-                ("need drivers incomplete", "need drivers incomplete"))
+REASON_SHORT = (("flagged", "flagged cost: not ranked"),
+                ("fewer than two years", "fewer than two usable years"))
 #: Kinds of the numbers of the table (:mod:`jeugdzorg.book.precision`).
 KINDS = {"actual_eur": "eur", "expected_eur": "eur", "lower_90": "eur", "upper_90": "eur", "lower_95": "eur",
-         "upper_95": "eur", "actual_vs_expected_pct": "pct_0"}
+         "upper_95": "eur", "actual_vs_expected_pct": "pct_0", "lasting_gap_pct": "pct_0",
+         "lasting_lower_pct": "pct_0", "lasting_upper_pct": "pct_0"}
 
 
 def short_reason(reason: str) -> str:
@@ -48,8 +40,9 @@ def short_reason(reason: str) -> str:
 
 
 def flag_text(flags: list[str], ranking: set[str]) -> str:
-    """``'Cost booked elsewhere (not ranked); Care mix shows where care is booked'``."""
-    return "; ".join(FLAG_TITLES.get(f, f) + (" (not ranked)" if f in ranking else "") for f in flags)
+    """The flags' labels (:mod:`jeugdzorg.analysis.flags`), ``'; '``-joined, a ranking flag marked
+    ``(not ranked)``."""
+    return "; ".join(record(f).label("en") + (" (not ranked)" if f in ranking else "") for f in flags)
 
 
 def _number(value: float | int | None) -> str:
@@ -82,7 +75,7 @@ def benchmark_rows(bench: NeedBenchmark, register: pd.DataFrame, flags: pd.DataF
     assessed = table["verdict"] != "not assessed"
     # A municipality that is not assessed has no deviation: sorting by it is a ranking, which leaves
     # flagged municipalities out (their actual cost and benchmark stay in the table, marked).
-    numbers.loc[~assessed, "actual_vs_expected_pct"] = float("nan")
+    numbers.loc[~assessed, ["actual_vs_expected_pct", "lasting_gap_pct"]] = float("nan")
     by_code = flags.groupby("gm_code")["flag"].agg(lambda f: sorted(set(f)))
     ranking = set(flags.loc[flags["ranking"], "flag"])
     rows = []
@@ -99,18 +92,21 @@ def benchmark_rows(bench: NeedBenchmark, register: pd.DataFrame, flags: pd.DataF
         interval = {pct: (MISSING if pd.isna(n[f"lower_{pct}"]) or pd.isna(n[f"upper_{pct}"])
                           else f"{_number(n[f'lower_{pct}'])}\N{EN DASH}{_number(n[f'upper_{pct}'])}")
                     for pct in (90, 95)}
-        gap = n["actual_vs_expected_pct"]
+        gap, lasting = n["actual_vs_expected_pct"], n["lasting_gap_pct"]
+        signed = lambda v: precision.fmt(v, "+.0f").replace("-", "\N{MINUS SIGN}")  # noqa: E731
         rows.append({
             "Municipality": shown, "Province": row["province"], "Youth-care region": row["jz_region"],
             "Actual (EUR)": _number(n["actual_eur"]), "Need benchmark (EUR)": _number(n["expected_eur"]),
             "90% interval (EUR)": interval[90], "95% interval (EUR)": interval[95],
-            "Actual vs benchmark (%)": (MISSING if pd.isna(gap)
-                                        else precision.fmt(gap, "+.0f").replace("-", "\N{MINUS SIGN}")),
-            "Verdict (95% interval)": VERDICT_TEXT[str(row["verdict"])], "Flags and reasons": notes or "",
+            "Actual vs benchmark (%)": MISSING if pd.isna(gap) else signed(gap),
+            "Lasting gap (%)": (MISSING if pd.isna(lasting) else
+                                f"{signed(lasting)} ({signed(n['lasting_lower_pct'])} to {signed(n['lasting_upper_pct'])}; "
+                                f"{row['gap_years']})"),
+            "Verdict (lasting gap)": VERDICT_TEXT[str(row["verdict"])], "Flags and reasons": notes or "",
             "Also known as": ", ".join(aliases(str(code), name)),
         })
     cells = pd.DataFrame(rows, index=table.index)
     csv = pd.concat([table[["name", "province", "jz_region", "size_class"]], numbers,
-                     table[["verdict", "reason", "flags"]]], axis=1).rename_axis("gm_code").reset_index()
+                     table[["gap_years", "position", "verdict", "reason", "flags"]]], axis=1).rename_axis("gm_code").reset_index()
     csv.insert(5, "year", bench.year)
     return cells, csv

@@ -30,12 +30,11 @@ import pandas as pd
 from ..analysis import budget as B
 from ..analysis import estimation as E
 from ..analysis import panel as P
-from ..analysis import validation as V
+from ..analysis.flags import RESIDENCE_FLAGS, record
 from ..analysis.profiles import Profiles, municipality_profiles
 from ..paths import TEMPLATES_DIR
 from . import precision, svg
 from .aliases import aliases, without_accents
-from .need_benchmark_table import FLAG_TITLES
 from .publish import read_figure_data
 from .tables import markdown_table
 
@@ -235,42 +234,62 @@ def _benchmark_section(p: Profiles, code: str, name: str, rec: Records) -> dict[
                                  ("lower_90", "90% interval, lower bound"), ("upper_90", "90% interval, upper bound"),
                                  ("lower_95", "95% interval, lower bound"), ("upper_95", "95% interval, upper bound"))}
     verdict, reason = str(row["verdict"]), str(row["reason"])
+    position = row["position"] if isinstance(row["position"], str) else None
     gap = rec.add("need benchmark", "actual against the benchmark", year, "%", rounded(row["actual_vs_expected_pct"], "pct_0"),
                   "not assessed: not a ranking" if verdict == "not assessed" else "")
-    rec.add("need benchmark", "verdict", year, "", None, verdict if not reason else f"{verdict}: {reason}")
+    rec.add("need benchmark", "position against the range seen for these need drivers", year, "", None, position or "")
+    window = str(row["gap_years"]) if isinstance(row["gap_years"], str) else ""
+    lasting = {key: rec.add("need benchmark", label, window, "% of the benchmark", rounded(row[key], "pct_0"))
+               for key, label in (("lasting_gap_pct", "lasting gap"), ("lasting_lower_pct", "lasting gap, 95% interval, lower"),
+                                  ("lasting_upper_pct", "lasting gap, 95% interval, upper"))}
+    rec.add("need benchmark", "verdict (lasting gap)", window, "", None, verdict if not reason else f"{verdict}: {reason}")
     actual, expected = values["actual_eur"], values["expected_eur"]
 
     def interval(low: str, high: str) -> str:
         a, z = values[low], values[high]
         return NOT_AVAILABLE if a is None or z is None else f"{eur(a)} to {eur(z)}"
 
-    stated = (f"Its need benchmark, the expected cost given its need drivers, is **{eur(expected)}**, with a 90% interval "
-              f"of {interval('lower_90', 'upper_90')} and a 95% interval of {interval('lower_95', 'upper_95')}.")
+    stated = (f"Its need benchmark, the expected cost given its need drivers, is **{eur(expected)}**; municipalities with "
+              f"these need drivers cost from {interval('lower_95', 'upper_95')} (95% range; 90%: "
+              f"{interval('lower_90', 'upper_90')}).")
+    has_gap = lasting["lasting_gap_pct"] is not None
+    gap_text = (f"Over {window} its **lasting gap** to the benchmark is {signed_pct(lasting['lasting_gap_pct'])} "
+                f"(95% interval {signed_pct(lasting['lasting_lower_pct'])} to {signed_pct(lasting['lasting_upper_pct'])}), "
+                "after taking out what changes from year to year." if has_gap else "")
+    if has_gap and code in b.own_years:
+        gap_text += (" It rests on the years before the residence rule, because the rule possibly moved its cost; "
+                     "those years still carry the cost of the old rule.")
     if verdict in ("above", "below", "within"):
         text = f"In {year}, {name} spent **{eur(actual)}** on youth care per inhabitant aged 0-17. " + stated + " "
+        if position is not None:
+            text += (f"That year it lay {position} that range ({signed_pct(gap)} against the benchmark); one year's "
+                     "position is context, not a verdict. ") if position != "within" else \
+                    (f"That year it lay within that range ({signed_pct(gap)} against the benchmark). ")
+        text += gap_text + " "
         if verdict == "within":
-            inside_90 = values["lower_90"] <= actual <= values["upper_90"]
-            text += (f"The actual cost lies inside the {level}% interval ({signed_pct(gap)} against the benchmark): "
-                     "**within the expected range**.")
-            if not inside_90:
-                text += " It lies outside the 90% interval, at the edge of the expected range."
+            text += ("**Within the expected range:** the lasting gap is not clearly and materially different from zero "
+                     "(the rule: its interval excludes zero, it holds among all municipalities, and it is at least a tenth "
+                     "of the benchmark).")
         else:
             word = "more" if verdict == "above" else "less"
-            text += (f"The actual cost lies **{verdict} the {level}% interval** ({signed_pct(gap)} against the "
-                     f"benchmark): {name} spends {word} than its need drivers explain.")
+            text += (f"**{verdict.capitalize()} the expected range, for good:** {name} spends {word} than its need "
+                     "drivers explain, year after year.")
     else:
-        text = f"**No above/below verdict for {name} in {year}:** " + _reason_text(p, code, name, reason, year) + " "
+        text = f"**No above/below verdict for {name}:** " + _reason_text(p, code, name, reason, year) + " "
         if expected is not None:
-            text += ("For reference: " + (f"actual {eur(actual)}; " if actual is not None else "")
+            text += ("For reference: " + (f"actual {eur(actual)} in {year}; " if actual is not None else "")
                      + stated[0].lower() + stated[1:])
     frame = pd.DataFrame({f"{year} (EUR)": [
         number(actual), number(expected), interval("lower_90", "upper_90").replace("EUR ", ""),
         interval("lower_95", "upper_95").replace("EUR ", ""),
         signed_pct(gap) if verdict != "not assessed" else MISSING,
         # One word (the sentence above says it in full): the table then fits a phone's width.
+        position or MISSING,
+        (f"{signed_pct(lasting['lasting_gap_pct'])} ({window})" if has_gap and verdict != "not assessed" else MISSING),
         verdict]},
-        index=pd.Index(["Actual cost", "Need benchmark (expected cost)", "90% interval", "95% interval",
-                        "Actual against the benchmark", f"Position against the {level}% interval"],
+        index=pd.Index(["Actual cost", "Need benchmark (expected cost)", "90% range", "95% range",
+                        "Actual against the benchmark", f"Position against the {level}% range", "Lasting gap",
+                        "Verdict (lasting gap)"],
                        name="Measure"))
     return {"benchmark_text": text.strip(), "benchmark_table": _table(frame)}
 
@@ -282,73 +301,58 @@ def _reason_text(p: Profiles, code: str, name: str, reason: str, year: int) -> s
         rule = reason.split(":", 1)[1].strip() if ":" in reason else reason
         return (f"its cost is flagged: {rule}. Its figures stay on this page, marked; they are left out of rankings "
                 "and of every above/below statement (see Flags and breaks).")
-    if reason.startswith("residence-rule host"):
-        rule_year = p.residence.year
-        return (f"it hosted residential care until the residence rule of {rule_year}, and that was found from its own "
-                f"{rule_year - 1}-{rule_year} cost, so judging that cost against need would be circular "
+    if reason.startswith("fewer than two years"):
+        return (f"{reason}: a lasting gap needs at least two years to be told apart from one year's chance "
                 "(see Flags and breaks).")
-    if reason.startswith("no realised cost"):
-        return f"it reported no realised cost for {year}, so there is nothing to compare with its need benchmark."
-    if reason.startswith("cost outside the plausible range"):
-        low, high = P.PLAUSIBLE_RANGE
-        return (f"the cost it reported for {year} lies outside {low:g} to {high:g} times the national median, which the "
-                "book treats as a reporting artefact, so it is not compared.")
-    if reason.startswith("need drivers incomplete"):
-        return f"its need drivers are incomplete for {year}, so the model gives it no benchmark."
     return reason.rstrip(".") + "."
 
 
 def _flag_items(p: Profiles, code: str, name: str, rec: Records) -> list[str]:
+    """The flags of a municipality in the words of their records (:mod:`jeugdzorg.analysis.flags`),
+    the numbers filled in, rounded and kept in the page's CSV."""
     flags = p.flags[p.flags["gm_code"] == code]
     items = []
     accounts = p.accounts_years
-    assessed = p.benchmark.table.at[code, "verdict"] != "not assessed"
     for row in flags.itertuples():
         flag, year = str(row.flag), int(row.year)
-        title = FLAG_TITLES.get(flag, flag)
-        rule = V.FLAG_RULES.get(flag, "")
+        rec_ = record(flag)
+        values: dict[str, Any] = {"year": year, "name": name}
         if flag == "accounts_mismatch":
-            value = rec.add("flags", "accounts / CBS cost (growth-adjusted)", year, "ratio", rounded(row.value, "ratio"), flag)
-            ref = rec.add("flags", "national median of that ratio", year, "ratio", rounded(row.reference, "ratio"), flag)
-            detail = (f"its own accounts for {accounts[1]} book {number(value, '.2f')} times the youth-care cost CBS "
-                      f"reports for {year} (brought to {accounts[1]} by national growth), against a national median of "
-                      f"{number(ref, '.2f')}.")
+            values["value"] = number(rec.add("flags", "accounts / CBS cost (growth-adjusted)", year, "ratio",
+                                             rounded(row.value, "ratio"), flag), ".2f")
+            values["reference"] = number(rec.add("flags", "national median of that ratio", year, "ratio",
+                                                 rounded(row.reference, "ratio"), flag), ".2f")
+            values["accounts_year"] = accounts[1]
         elif flag == "no_accounts":
-            detail = f"its accounts for {accounts[1]} book no youth care, while CBS reports a cost for {year}."
             rec.add("flags", "youth care in its own accounts", accounts[1], "EUR 1,000", 0, flag)
+            values["accounts_year"] = accounts[1]
         elif flag == "cost_per_client":
-            value = rec.add("flags", "cost per young person in care", year, "EUR", rounded(row.value, "eur_10"), flag)
-            ref = rec.add("flags", "national median cost per young person in care", year, "EUR",
-                          rounded(row.reference, "eur_10"), flag)
-            detail = f"{eur(value)} per young person in care in {year}, against a national median of {eur(ref)}."
-        elif flag == "residence_rule_host":
-            detail = _host_detail(p, code, name, row, rec)
+            values["value"] = eur(rec.add("flags", "cost per young person in care", year, "EUR",
+                                          rounded(row.value, "eur_10"), flag))
+            values["reference"] = eur(rec.add("flags", "national median cost per young person in care", year, "EUR",
+                                              rounded(row.reference, "eur_10"), flag))
+        elif flag in RESIDENCE_FLAGS:
+            values.update(_residence_values(p, code, flag, rec))
         elif flag == "regional_body":
-            value = rec.add("flags", "receipts from other municipalities", year, "% of spending on the care fields",
-                            rounded(100 * row.value, "pct_0"), flag)
-            ref = rec.add("flags", "threshold of the rule", year, "%", rounded(100 * row.reference, "pct_0"), flag)
-            detail = (f"{value}% of its spending on the care fields in the {year} accounts comes back as receipts from "
-                      f"other municipalities (the rule: at least {ref}%).")
+            values["value"] = number(rec.add("flags", "receipts from other municipalities", year,
+                                             "% of spending on the care fields", rounded(100 * row.value, "pct_0"), flag),
+                                     ".0f") + "%"
+            values["reference"] = number(rec.add("flags", "threshold of the rule", year, "%",
+                                                 rounded(100 * row.reference, "pct_0"), flag), ".0f") + "%"
         elif flag == "care_mix_outlier":
-            value = rec.add("flags", "care with residence, net", year, "% of net spending on the care fields",
-                            rounded(100 * row.value, "pct"), flag)
-            ref = rec.add("flags", "national median", year, "%", rounded(100 * row.reference, "pct"), flag)
-            detail = (f"care with residence is {number(value, '.1f')}% of its net spending on the care fields in the "
-                      f"{year} accounts, against a national median of {number(ref, '.1f')}%.")
-        else:
-            detail = f"value {row.value}, reference {row.reference}."
-        if flag == "residence_rule_host":
-            threshold = rounded(100 * -np.expm1(-V.HOST_RELATIVE_DROP), "pct_0")
-            rule = (f"a municipality counts as a host when its cost was above the national median in {year - 1} and "
-                    f"fell into {year} at least {threshold}% deeper than the median municipality's")
-        if bool(row.ranking):
-            consequence = "It is marked everywhere and left out of rankings and above/below statements."
-        elif flag == "residence_rule_host" and not assessed:
-            consequence = f"The need benchmark gives no verdict on its {p.benchmark.year} cost."
+            values["value"] = number(rec.add("flags", "care with residence, net", year, "% of net spending on the care fields",
+                                             rounded(100 * row.value, "pct"), flag), ".1f") + "%"
+            values["reference"] = number(rec.add("flags", "national median", year, "%",
+                                                 rounded(100 * row.reference, "pct"), flag), ".1f") + "%"
+        detail = rec_.detail("en", **{k: values[k] for k in rec_.fields})
+        if rec_.keeps_out_of_rankings:
+            consequence = "It is marked everywhere and left out of the benchmark's fit, rankings and above/below verdicts."
+        elif flag in RESIDENCE_FLAGS:
+            consequence = ("Its lasting gap to the need benchmark uses the years before the rule; those years still carry "
+                           "the old rule's cost, so leaving the rule's year out does not remove it.")
         else:
             consequence = "The flag marks its figures; it does not change the need benchmark's verdict."
-        items.append(f"**{title}** ({year}): {detail} {'How the book finds hosts' if flag == 'residence_rule_host' else 'What the flag means'}: "
-                     f"{rule}. {consequence}")
+        items.append(f"**{rec_.label('en')}** ({year}): {detail} What the flag means: {rec_.rule('en')}. {consequence}")
     if not items:
         items.append(f"No validation flag applies to {name}." if p.care_mix_year is not None else
                      f"No validation flag applies to {name}; its cost could not be checked against its accounts, "
@@ -356,33 +360,41 @@ def _flag_items(p: Profiles, code: str, name: str, rec: Records) -> list[str]:
     return items
 
 
-def _host_detail(p: Profiles, code: str, name: str, row: Any, rec: Records) -> str:
+def _residence_values(p: Profiles, code: str, flag: str, rec: Records) -> dict[str, Any]:
+    """The fields of a residence-rule flag's detail: cost and young people in care before and after."""
     rule = p.residence
     year = int(rule.year)  # type: ignore[arg-type]
+    row = rule.table.loc[code]
     before = rec.add("flags", "cost per inhabitant aged 0-17 before the rule", year - 1, "EUR",
-                     rounded(rule.table.at[code, "before"], "eur"), "residence_rule_host")
+                     rounded(row["before"], "eur"), flag)
     after = rec.add("flags", "cost per inhabitant aged 0-17 in the rule's first year", year, "EUR",
-                    rounded(rule.table.at[code, "after"], "eur"), "residence_rule_host")
-    change = rec.add("flags", "change", year, "%", rounded(100 * np.expm1(row.value), "pct"), "residence_rule_host")
+                    rounded(row["after"], "eur"), flag)
+    change = rec.add("flags", "change", year, "%", rounded(100 * np.expm1(row["change"]), "pct"), flag)
     median = rec.add("flags", "median change of all municipalities", year, "%",
-                     rounded(100 * np.expm1(row.reference), "pct"), "residence_rule_host")
-    return (f"its cost per inhabitant aged 0-17 went from {eur(before)} in {year - 1} to {eur(after)} in {year} "
-            f"({signed_pct(change, '+.1f')}), while the median municipality's changed by {signed_pct(median, '+.1f')}. "
-            f"From 1 January {year} the residence rule (woonplaatsbeginsel) moved the cost of young people in "
-            "residential care from the municipality of the institution to the municipality where the parents live. "
-            f"{name} hosted such institutions: its drop is this change of bookkeeping, not less care for its own "
-            "young people.")
+                     rounded(p.residence.median_change_pct, "pct"), flag)
+    clients_before = rec.add("flags", "young people in care before the rule", year - 1, "count",
+                             rounded(row["clients_before"], "count"), flag)
+    clients_after = rec.add("flags", "young people in care in the rule's first year", year, "count",
+                            rounded(row["clients_after"], "count"), flag)
+    clients_change = rec.add("flags", "change in young people in care", year, "%",
+                             rounded(100 * np.expm1(row["clients_change"]), "pct"), flag)
+    return {"prior": year - 1, "before": eur(before), "after": eur(after), "change": signed_pct(change, "+.1f"),
+            "median_change": signed_pct(median, "+.1f"), "clients_before": number(clients_before),
+            "clients_after": number(clients_after), "clients_change": signed_pct(clients_change, "+.1f")}
 
 
 def _break_items(p: Profiles, code: str, name: str) -> list[str]:
     items = []
-    hosts = set(p.residence.hosts.index) if p.residence.year is not None else set()
-    if p.residence.year is not None and code not in hosts:
+    affected = set(p.residence.affected.index) if p.residence.year is not None else set()
+    if p.residence.year is not None and code not in affected:
         year = p.residence.year
         median = rounded(p.residence.median_change_pct, "pct")
-        items.append(f"**Residence rule, {year}:** from 1 January {year} the cost of young people in residential care "
-                     f"moved to the municipality where the parents live; {name}'s change from {year - 1} to {year} "
-                     f"includes that shift (median change of all municipalities: {signed_pct(median, '+.1f')}).")
+        items.append(f"**Residence rule, {year}:** from 1 January {year} the municipality where a young person was "
+                     "registered just before a stay with residence pays for it; before, the municipality of the parent "
+                     "with custody paid, or, under an institution's guardianship, the municipality of the stay. "
+                     f"{name}'s change from {year - 1} to {year} is within what chance gives for its size, so the rule "
+                     "finds no shift of cost here; a small shift cannot be ruled out (median change of all "
+                     f"municipalities: {signed_pct(median, '+.1f')}).")
     if p.use_switch is not None:
         year, old, new, jump = p.use_switch
         items.append(f"**Young people in care, {year}:** counted from CBS table {new} instead of {old}; the national "
