@@ -46,8 +46,8 @@ def test_driver_scatter_points_are_in_the_readers_units_with_the_line_fitted_to_
     assert len(points) == 2 * (4 + 2)
 
 
-def test_reference_lines_are_end_points_through_the_origin():
-    lines = G.reference_lines(100.0, 1000.0, {"low": 0.5, "equal": 1.0})
+def test_reference_lines_are_end_points_through_the_origin_across_the_dots():
+    lines = G.reference_lines([200.0, np.nan, 300.0, 500.0], {"low": 0.5, "equal": 1.0}, margin=2.0)
     assert lines.to_dict("list") == {"series": ["low", "low", "equal", "equal"], "x": [100.0, 1000.0, 100.0, 1000.0],
                                      "y": [50.0, 500.0, 100.0, 1000.0]}
 

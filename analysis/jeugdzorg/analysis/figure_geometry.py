@@ -132,16 +132,31 @@ def driver_scatter_points(data: pd.DataFrame, outcome: str, drivers: Sequence[st
     return pd.concat(parts, ignore_index=True)
 
 
-def reference_lines(low: float, high: float, slopes: Mapping[str, float]) -> pd.DataFrame:
-    """Lines through the origin, ``y = slope * x``, as their end points at ``x = low`` and ``high``.
+def reference_lines(x: Sequence[float] | np.ndarray | pd.Series, slopes: Mapping[str, float], *,
+                    margin: float = 1.5) -> pd.DataFrame:
+    """Lines through the origin, ``y = slope * x``, across the range of ``x`` (widened by the factor
+    ``margin`` at both ends, as on a logarithmic axis), as their two end points.
+
+    Parameters
+    ----------
+    x
+        The x values of the dots the lines are drawn with (missing values are ignored).
+    slopes
+        Name of each line (its ``series``) -> its slope.
+    margin
+        The lines run from ``min(x) / margin`` to ``max(x) * margin``.
 
     Returns
     -------
     pandas.DataFrame
-        ``series, x, y``: two rows per entry of ``slopes`` (its key is the series).
+        ``series, x, y``: two rows per entry of ``slopes``.
     """
-    return pd.DataFrame([{"series": name, "x": x, "y": slope * x}
-                         for name, slope in slopes.items() for x in (low, high)])
+    finite = _finite(x)
+    if finite.size == 0:
+        raise ValueError("no x values to span")
+    low, high = float(finite.min()) / margin, float(finite.max()) * margin
+    return pd.DataFrame([{"series": name, "x": end, "y": slope * end}
+                         for name, slope in slopes.items() for end in (low, high)])
 
 
 # --------------------------------------------------------------------------------------------------
