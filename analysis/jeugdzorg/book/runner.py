@@ -530,8 +530,7 @@ def build_html(*, strict: bool = False, target: Path = BUILD_DIR, progress: Prog
     stamp = served / STAMP
     if (not force and stamp.is_file() and stamp.read_text().strip() == fingerprint
             and (not strict or clean.is_file())):
-        if swap_also:
-            swap_directories(swap_also)
+        # Nothing Sphinx reads changed, so neither did what ``swap_also`` would bring: nothing to swap.
         progress("HTML is up to date")
         return served / "index.html"
     key = state_key(source_root)
