@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from jeugdzorg.analysis import budget, trends, validation
+from jeugdzorg.analysis import flags as flag_records
 from jeugdzorg.analysis.prices import deflator
 from jeugdzorg.data.iv3 import COMPARABLE_CATEGORIES, PROTECTION, WITH_RESIDENCE, WITHOUT_RESIDENCE
 
@@ -212,8 +213,8 @@ def flags(tables):
 
 def test_the_ranking_flags_and_only_they_keep_a_municipality_out_of_rankings(flags):
     kept_out = validation.ranking_exclusions(flags)
-    assert kept_out == set(flags.loc[flags["flag"].isin(validation.RANKING_FLAGS), "gm_code"])
-    assert set(flags["flag"]) <= set(validation.FLAG_RULES)  # every flag is one of the documented rules
+    assert kept_out == set(flags.loc[flags["flag"].isin(flag_records.RANKING_FLAGS), "gm_code"])
+    assert set(flags["flag"]) <= set(flag_records.FLAGS)  # every flag is one of the recorded rules
 
 
 def test_the_hosts_fell_as_the_residence_rule_predicts(tables):
