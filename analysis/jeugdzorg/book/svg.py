@@ -59,7 +59,9 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
 
 
 def _label(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 100 else f"{value:,.1f}"
+    """A tick or bar label in Dutch notation (the figures are on the Dutch municipality pages)."""
+    text = f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 100 else f"{value:,.1f}"
+    return text.translate(str.maketrans({",": ".", ".": ",", "-": "\N{MINUS SIGN}"}))
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,7 @@ def line_chart(*, title: str, x_values: Sequence[int], series: Sequence[Series],
     if any(s.crosses for s in series):
         cross = series[0]
         entries.append((f'<path d="M{{xm}} {{y1}}m-4 0l8 8m0 -8l-8 8" stroke="{cross.colour}" stroke-width="1.6" '
-                        'fill="none"/>', "Not compared (outside the plausible range)"))
+                        'fill="none"/>', "Niet vergeleken (buiten het plausibele bereik)"))
     if interval is not None:
         entries.append(('<rect x="{xm}" y="{y1}" width="6" height="10" fill="#9e9e9e" transform="translate(-3 0)"/>',
                         interval.label))
@@ -175,7 +177,7 @@ def line_chart(*, title: str, x_values: Sequence[int], series: Sequence[Series],
     for i, x in enumerate(x_values):
         body.append(f'<text x="{_n(px(i))}" y="{_n(top + plot_h + 18)}" text-anchor="middle" fill="{MUTED}">{x}</text>')
     body.append(f'<line x1="{left}" y1="{_n(top + plot_h)}" x2="{width - right}" y2="{_n(top + plot_h)}" stroke="{MUTED}"/>')
-    body.append(f'<text x="{_n(left + plot_w / 2)}" y="{_n(top + plot_h + 36)}" text-anchor="middle">Year</text>')
+    body.append(f'<text x="{_n(left + plot_w / 2)}" y="{_n(top + plot_h + 36)}" text-anchor="middle">Jaar</text>')
     body.append(f'<text transform="translate(16 {_n(top + plot_h / 2)}) rotate(-90)" text-anchor="middle" '
                 f'font-size="12">{escape(y_label)}</text>')
 
@@ -253,7 +255,7 @@ def bar_chart(*, title: str, categories: Sequence[str], groups: Sequence[tuple[s
             value = vs[c]
             y = y0 + k * bar
             if value is None:
-                body.append(f'<text x="{left + 4}" y="{_n(y + bar - 3)}" font-size="11" fill="{MUTED}">n/a</text>')
+                body.append(f'<text x="{left + 4}" y="{_n(y + bar - 3)}" font-size="11" fill="{MUTED}">n.b.</text>')
                 continue
             body.append(f'<rect x="{left}" y="{_n(y + 1)}" width="{_n(px(value) - left)}" height="{bar - 2}" '
                         f'fill="{colours[k]}"/>')
