@@ -103,7 +103,8 @@ def test_a_page_for_every_municipality_titled_with_name_and_code(pages, profiles
 
 def test_the_index_lists_every_page_a_to_z_and_by_province(profiles):
     index = (BOOK_DIR / PP.INDEX_PAGE).read_text(encoding="utf-8")
-    a_z, provinces = index.split("\n## Per provincie\n")
+    a_z, rest = index.split("\n## Per provincie\n")
+    provinces, table = rest.split("\n## Alle gemeenten: kosten en verwachting")
     other = pd.Series([code for _, code, _ in PP.other_names(profiles)], dtype=object).value_counts()
     for code in profiles.municipalities.index:
         link = f"({PP.PAGES_DIR}/{code}.md)"
@@ -112,6 +113,8 @@ def test_the_index_lists_every_page_a_to_z_and_by_province(profiles):
     # the other names have their own entries: "Den Haag" under D, leading to 's-Gravenhage
     assert "Den Haag → [\'s-Gravenhage](profiles/GM0518.md)" in a_z.split("### D\n")[1].split("###")[0]
     assert "Den Bosch → [\'s-Hertogenbosch](profiles/GM0796.md)" in a_z.split("### D\n")[1].split("###")[0]
+    # the table of all municipalities: one row each, the verdict of its page
+    assert all(table.count(f"({PP.PAGES_DIR}/{code}.md)") == 1 for code in profiles.municipalities.index)
     for province, group in profiles.municipalities.groupby("province"):
         assert f"### {province} ({len(group)})" in provinces
 

@@ -97,6 +97,10 @@ def test_each_number_in_the_tables_is_its_quantity_in_the_record(pages):
                 check(cells[1], ("budget", "realised cost", year))
                 if cells[2] != "registratiefout":
                     check(cells[2], ("budget", "realised against budget", year))
+        latest = table_rows(page, "Bruto lasten op de drie taakvelden")
+        for year, cells in latest.items():
+            check(cells[0], ("accounts and budgets", "spending on the three care fields, accounts (Iv3)", year))
+            check(cells[1], ("accounts and budgets", "spending on the three care fields, budget (Iv3)", year))
         # the verdict sentence quotes the same actual cost as the table
         sentence = page.split("## Kosten en verwachting")[1].split("```")[0]
         if bench["Werkelijke kosten"][0] != PP.NOT_AVAILABLE and "Geen oordeel" not in sentence:

@@ -97,6 +97,11 @@ class Profiles:
         percent.  The model is in logs, so the terms multiply: ``prod(1 + term / 100)`` is the ratio of
         the two benchmarks.  The residence-rule controls of the fit are not in the benchmark (a
         benchmark is what need alone predicts), so they have no term.
+    accounts_budgets
+        Indexed by ``(gm_code, year)``: the gross spending (lasten, EUR 1,000) on the three youth-care
+        task fields of the municipal accounts (``realised``, Iv3 jaarrekening) and budgets (``budgeted``,
+        Iv3 begroting) in every year the Iv3 files hold -- newer than the cost series, and of a different
+        scope (task fields of the accounts, not CBS 83454NED's realised cost).
     reference_benchmark
         The benchmark of that reference municipality (EUR per inhabitant aged 0-17): a municipality's
         benchmark is this times ``prod(1 + term / 100)`` over its terms.
@@ -127,6 +132,7 @@ class Profiles:
     driver_terms: pd.DataFrame
     reference_benchmark: float
     peers: pd.DataFrame
+    accounts_budgets: pd.DataFrame
 
     @property
     def boundary_year(self) -> int:
@@ -268,6 +274,21 @@ def _care_mix(tables: dict[str, pd.DataFrame], boundary_year: int) -> tuple[pd.D
     return long.sort_index(), year, 100 * national / national.sum()
 
 
+def accounts_and_budgets(tables: dict[str, pd.DataFrame], boundary_year: int) -> pd.DataFrame:
+    """The Iv3 totals of the three youth-care task fields per municipality and year
+    (:attr:`Profiles.accounts_budgets`), in the municipalities of the boundary year."""
+    care = tables["care_mix"]
+    care = care[care["category"].isin(COMPARABLE_CATEGORIES)]
+    if care.empty:
+        return pd.DataFrame(columns=["realised", "budgeted"],
+                            index=pd.MultiIndex.from_tuples([], names=["gm_code", "year"]))
+    totals = care.pivot_table(index=["gm_code", "year"], columns="kind", values="lasten_keur", aggfunc="sum")
+    totals = totals.reindex(columns=["realised", "budgeted"]).reset_index()
+    out = harmonise(totals, {"realised": SUM, "budgeted": SUM}, P._mergers(tables), _codes(tables, boundary_year),
+                    boundary_year)
+    return out.set_index(["gm_code", "year"])[["realised", "budgeted"]].sort_index()
+
+
 def _former(panel: pd.DataFrame, names: pd.Series, register: pd.DataFrame) -> pd.Series:
     """Per GM code, the former municipalities whose figures its panel rows add up (``, ``-joined)."""
     every = register.drop_duplicates("gm_code", keep="last").set_index("gm_code")["name"]
@@ -368,4 +389,5 @@ def municipality_profiles(tables: dict[str, pd.DataFrame], spec: E.Specification
         residence=V.residence_rule(tables, boundary_year), accounts_years=accounts_years,
         use_switch=V.use_table_switch(tables["use_counts"]), drivers=drivers, driver_medians=driver_medians,
         driver_terms=driver_terms, reference_benchmark=reference, peers=similar_municipalities(drivers),
+        accounts_budgets=accounts_and_budgets(tables, boundary_year),
     )

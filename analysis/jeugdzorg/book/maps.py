@@ -273,19 +273,19 @@ def choropleth(boundaries: geopandas.GeoDataFrame, values: pd.Series, *, title: 
 
 #: A map's size (inches) and the size of its legend and source line (points).  A map is shown as wide
 #: as a phone's text column (about 343 px on a 390 px screen), where a 4.6-inch figure is drawn at
-#: about 1 px per point, so 12 pt stays at least 12 px high (7-inch maps with 8-9 pt came out at 4-6 px).
+#: about 0.97 px per point, so 12.5 pt stays at least 12 px high (7-inch maps with 8-9 pt came out at 4-6 px).
 MAP_SIZE = (4.6, 5.4)
-MAP_TEXT_PT = 12.0
+MAP_TEXT_PT = 12.5
 
 
 def _finish_map(fig: Figure, ax: Any, handles: list, *, legend_title: str, title: str, source: str) -> Figure:
-    """The legend (upper left: North Sea in RD New, so it covers no municipality), the title and the
-    source line, at :data:`MAP_TEXT_PT`."""
-    ax.legend(handles=handles, title=legend_title, loc="upper left", frameon=False, fontsize=MAP_TEXT_PT,
-              title_fontsize=MAP_TEXT_PT + 0.5, alignment="left", handlelength=1.4, handleheight=1.0,
-              borderaxespad=0.0, labelspacing=0.3)
+    """The legend (below the map in two columns: at this size it would cover Noord-Holland in the
+    North Sea corner), the title and the source line, at :data:`MAP_TEXT_PT`."""
+    ax.legend(handles=handles, title=legend_title, loc="upper left", bbox_to_anchor=(0.0, 0.0), ncols=2,
+              frameon=False, fontsize=MAP_TEXT_PT, title_fontsize=MAP_TEXT_PT, alignment="left",
+              handlelength=1.4, handleheight=1.0, borderaxespad=0.0, labelspacing=0.3, columnspacing=1.0)
     # A narrow map: a long title wraps instead of running off the image.
-    finished = finish(fig, ax, title=textwrap.fill(title, 48), xlabel="", ylabel="", source=source)
+    finished = finish(fig, ax, title=textwrap.fill(title, 36), xlabel="", ylabel="", source=source)
     for text in finished.texts:  # the source line that finish() wrote
         if text.get_text() == source:
             text.set_fontsize(MAP_TEXT_PT)

@@ -104,6 +104,7 @@ SECTION_SOURCES = {
     "need drivers": "CBS, Maatstaven gemeentefonds",
     "benchmark terms": "CBS 83454NED, Maatstaven gemeentefonds; eigen berekening",
     "similar municipalities": "CBS, Maatstaven gemeentefonds; eigen berekening",
+    "accounts and budgets": "CBS Iv3 (jaarrekening en begroting)",
 }
 #: The need drivers in the pages' words: label and unit (a ``log`` driver is shown as its level).
 DRIVER_LABELS_NL = {
@@ -749,6 +750,43 @@ def _mix_section(p: Profiles, code: str, name: str, rec: Records) -> dict[str, A
             "mix_year": year}
 
 
+def _latest_section(p: Profiles, code: str, name: str, rec: Records) -> dict[str, Any]:
+    """The newest years the sources hold beyond the cost series: the Iv3 accounts and budgets of the
+    three youth-care task fields (another scope than CBS 83454NED's cost, and said so)."""
+    frame = p.accounts_budgets
+    if code not in frame.index.get_level_values("gm_code"):
+        return {"latest_text": f"Er zijn geen jaarrekeningen of begrotingen (Iv3) van {name} beschikbaar.",
+                "latest_table": None}
+    own = frame.loc[code]
+    rows, realised, budgeted = [], {}, {}
+    for year, r in own.iterrows():
+        realised[year] = rec.add("accounts and budgets", "spending on the three care fields, accounts (Iv3)", year,
+                                 "EUR 1,000", rounded(r["realised"], "eur_keur"))
+        budgeted[year] = rec.add("accounts and budgets", "spending on the three care fields, budget (Iv3)", year,
+                                 "EUR 1,000", rounded(r["budgeted"], "eur_keur"))
+        rows.append({"Jaar": str(year), "Jaarrekening (€ 1.000)": number(realised[year]).replace(NOT_AVAILABLE, MISSING),
+                     "Begroting (€ 1.000)": number(budgeted[year]).replace(NOT_AVAILABLE, MISSING)})
+    accounts = [y for y, v in realised.items() if v is not None]
+    budgets = [y for y, v in budgeted.items() if v is not None]
+    text = (f"De kosten hierboven lopen tot en met {p.years[-1]} (CBS). Nieuwere cijfers staan in de jaarrekeningen en "
+            f"begrotingen van {name} (Iv3).")
+    if accounts and budgets:
+        last_a, last_b = accounts[-1], budgets[-1]
+
+        def million(value: float) -> str:
+            return f"€\N{NO-BREAK SPACE}{number(rounded(value / 1000, 'eur_million'), ',.1f')} miljoen"
+
+        change = rounded(100 * (budgeted[last_b] / realised[last_a] - 1), "pct") if realised[last_a] else None
+        text += (f" In de begroting voor {last_b} staat {million(budgeted[last_b])} voor de drie taakvelden van "
+                 f"jeugdzorg; de jaarrekening over {last_a} kwam uit op {million(realised[last_a])}"
+                 + (f" ({signed_pct(change, '+.1f')} in de begroting voor {last_b})." if change is not None else "."))
+        if change is not None:
+            rec.add("accounts and budgets", f"budget {last_b} against accounts {last_a}", last_b, "%", change)
+    text += (" Deze cijfers tellen de bruto lasten op de taakvelden van jeugdzorg op. Dat is een andere afbakening "
+             "dan de kosten van het CBS hierboven: vergelijk ze alleen met elkaar.")
+    return {"latest_text": text, "latest_table": _table(pd.DataFrame(rows).set_index("Jaar"))}
+
+
 def _environment():
     import jinja2
 
@@ -810,6 +848,7 @@ def municipality_files(p: Profiles, code: str, citation: Citation, template: Any
     context.update(_cost_section(p, code, name, rec))
     context.update(_use_section(p, code, name, rec))
     context.update(_budget_section(p, code, name, rec))
+    context.update(_latest_section(p, code, name, rec))
     context.update(_mix_section(p, code, name, rec))
     context["description"] = json.dumps(
         f"Jeugdzorg in {name} ({code}): {context.pop('verdict_summary')} Kosten, gebruik, begroting en zorgvormen "
@@ -873,7 +912,12 @@ def index_file(p: Profiles, template: Any | None = None) -> bytes:
     provinces = [(province, len(group), links(list(group.index)))
                  for province, group in p.municipalities.groupby("province", sort=True)]
     counts = p.benchmark.counts()
-    text = template.render(
+    bench = p.benchmark.table
+    rows = [{"Gemeente": link(str(code)),
+             "Werkelijke kosten (€)": MISSING if pd.isna(r["actual_eur"]) else number(rounded(r["actual_eur"], "eur")),
+             "Verwachte kosten (€)": MISSING if pd.isna(r["expected_eur"]) else number(rounded(r["expected_eur"], "eur")),
+             "Oordeel": VERDICT_NL[str(r["verdict"])]} for code, r in bench.loc[names.index].iterrows()]
+    text = template.render(benchmark_table=_table(pd.DataFrame(rows).set_index("Gemeente")),
         boundary_year=p.spec.boundary_year, count=len(names), first_year=p.years[0], last_year=p.years[-1],
         bench_year=p.benchmark.year, above=int(counts["above"]), below=int(counts["below"]),
         within=int(counts["within"]), not_assessed=int(counts["not assessed"]), letters=letters,
