@@ -97,7 +97,7 @@ def test_the_finder_is_above_the_fold_and_enter_opens_the_page(book_page, browse
     assert bottom <= size[1], f"the finder ends at {bottom} px, below the first screen of {size[1]} px"
     box.send_keys("Vlieland", Keys.ENTER)
     WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/book/profiles/GM0096.html"))
-    assert driver.find_element(By.TAG_NAME, "h1").text.startswith("Vlieland (GM0096)")
+    assert driver.find_element(By.CSS_SELECTOR, ".bd-article h1").text.startswith("Vlieland (GM0096)")
 
 
 @pytest.mark.parametrize(("query", "code"), [("Vlieland", "GM0096"), ("Den Haag", "GM0518"),
