@@ -19,8 +19,8 @@ from tests.browser import PHONE, Browser, BookServer
 
 #: The profiles visited: a large city, the smallest municipality, one without reported cost.
 PROFILE_SAMPLE = ("GM0363", "GM0060", "GM0599")
-#: Pages whose front matter says `lang: nl`.
-DUTCH_PAGES = {"book/samenvatting"}
+#: Pages whose front matter says `lang: nl`: the summary, the municipality pages and their index.
+DUTCH_PAGES = {"book/samenvatting", "book/profiles", *(f"book/profiles/{code}" for code in PROFILE_SAMPLE)}
 
 
 def toc_pages() -> list[str]:

@@ -55,7 +55,8 @@ def table_rows(page: str, caption_start: str) -> dict[str, list[str]]:
 
 
 def number(text: str) -> float:
-    return float(text.replace(",", "").replace("\N{MINUS SIGN}", "-"))
+    """A number as the Dutch pages write it: ``'2.220'``, ``'−5,9'``, ``'+8%'``."""
+    return float(text.rstrip("%").replace(".", "").replace(",", ".").replace("\N{MINUS SIGN}", "-"))
 
 
 def test_committed_pages_are_the_regenerated_ones_byte_for_byte(files):
@@ -71,7 +72,7 @@ def test_the_check_notices_an_edited_number(files, tmp_path):
     assert PP.differences(files, book) == []
     page = book / PP.PAGES_DIR / "GM0363.md"
     text = page.read_text(encoding="utf-8")
-    digit = re.search(r"EUR (\d)", text)
+    digit = re.search(r"€\N{NO-BREAK SPACE}(\d)", text)
     page.write_text(text[:digit.start(1)] + str((int(digit[1]) + 1) % 10) + text[digit.end(1):], encoding="utf-8")
     (book / PP.PAGES_DIR / "GM9999.md").write_text("stale", encoding="utf-8")
     assert PP.differences(files, book) == [f"{PP.PAGES_DIR}/GM0363.md", f"{PP.PAGES_DIR}/GM9999.md"]
@@ -97,16 +98,23 @@ def test_a_page_for_every_municipality_titled_with_name_and_code(pages, profiles
     assert set(pages) == set(profiles.municipalities.index)
     for code, name in profiles.municipalities["name"].items():
         assert f"\n# {PP._md_escape(name)} ({code})\n" in pages[code]
-        assert pages[code].startswith("---\norphan: true\n---\n"), "a page in the sidebar of every page"
+        assert pages[code].startswith("---\norphan: true\n"), "a page in the sidebar of every page"
 
 
 def test_the_index_lists_every_page_a_to_z_and_by_province(profiles):
     index = (BOOK_DIR / PP.INDEX_PAGE).read_text(encoding="utf-8")
-    a_z, provinces = index.split("\n## By province\n")
+    a_z, rest = index.split("\n## Per provincie\n")
+    provinces, table = rest.split("\n## Alle gemeenten: kosten en verwachting")
+    other = pd.Series([code for _, code, _ in PP.other_names(profiles)], dtype=object).value_counts()
     for code in profiles.municipalities.index:
         link = f"({PP.PAGES_DIR}/{code}.md)"
-        assert a_z.count(link) == 1 and provinces.count(link) == 1, code
+        assert a_z.count(link) == 1 + other.get(code, 0) and provinces.count(link) == 1, code
     assert "### G\n" in a_z and "[\'s-Gravenhage]" in a_z.split("### G\n")[1].split("###")[0]
+    # the other names have their own entries: "Den Haag" under D, leading to 's-Gravenhage
+    assert "Den Haag → [\'s-Gravenhage](profiles/GM0518.md)" in a_z.split("### D\n")[1].split("###")[0]
+    assert "Den Bosch → [\'s-Hertogenbosch](profiles/GM0796.md)" in a_z.split("### D\n")[1].split("###")[0]
+    # the table of all municipalities: one row each, the verdict of its page
+    assert all(table.count(f"({PP.PAGES_DIR}/{code}.md)") == 1 for code in profiles.municipalities.index)
     for province, group in profiles.municipalities.groupby("province"):
         assert f"### {province} ({len(group)})" in provinces
 
@@ -117,25 +125,28 @@ def test_benchmark_verdicts_follow_the_lasting_gap_shown(pages, profiles):
     seen = set()
     lasting = profiles.benchmark.table
     for code, page in pages.items():
-        rows = table_rows(page, "Need benchmark of")
-        verdict = rows["Verdict (lasting gap)"][0]
-        position = rows["Position against the 95% range"][0]
+        rows = table_rows(page, "Kosten en verwachte kosten van")
+        verdict = rows[PP.VERDICT_ROW][0]
+        position = rows["Dit jaar (bandbreedte 95%)"][0]
         seen.add(verdict)
-        text = page.split("## Cost against need")[1].split("```{table}")[0]
-        if position in ("above", "below", "within"):
-            actual = number(rows["Actual cost"][0])
-            low, high = (number(x) for x in rows["95% range"][0].split(" to "))
-            assert {"above": actual >= high, "below": actual <= low, "within": low <= actual <= high}[position], code
-        if verdict in ("above", "below"):
-            assert f"**{verdict.capitalize()} the expected range, for good:**" in text, code
-            assert (lasting.at[code, "lasting_lower_pct"] > 0) if verdict == "above" else \
-                (lasting.at[code, "lasting_upper_pct"] < 0), code
-        elif verdict == "within":
-            assert "**Within the expected range:**" in text, code
+        text = page.split("## Kosten en verwachting")[1].split("```{table}")[0]
+        if position != PP.MISSING:
+            actual = number(rows["Werkelijke kosten"][0])
+            low, high = (number(x) for x in rows["Bandbreedte 95%"][0].split(" tot "))
+            side = {v: k for k, v in PP.POSITION_NL.items()}[position]
+            assert {"above": actual >= high, "below": actual <= low, "within": low <= actual <= high}[side], code
+        if verdict in (PP.VERDICT_NL["above"], PP.VERDICT_NL["below"]):
+            above = verdict == PP.VERDICT_NL["above"]
+            assert f"**Blijvend {verdict}:**" in text, code
+            assert (lasting.at[code, "lasting_lower_pct"] > 0) if above else (lasting.at[code, "lasting_upper_pct"] < 0), code
         else:
-            assert f"No above/below verdict for {PP._md_escape(profiles.municipalities.at[code, 'name'])}" in text
-            assert rows["Actual against the benchmark"][0] == PP.MISSING
-    assert seen == {"above", "below", "within", "not assessed"}
+            assert not re.search(r"\*\*Blijvend (hoger|lager) dan verwacht", text), code
+        if verdict == PP.VERDICT_NL["within"]:
+            assert "**Binnen de verwachting:**" in text, code
+        if verdict == PP.VERDICT_NL["not assessed"]:
+            assert f"Geen oordeel over {PP._md_escape(profiles.municipalities.at[code, 'name'])}" in text
+            assert rows["Verschil met de verwachting"][0] == PP.MISSING
+    assert seen == set(PP.VERDICT_NL.values())
 
 
 def test_flagged_municipalities_get_no_verdict_and_say_why(pages, profiles):
@@ -144,11 +155,11 @@ def test_flagged_municipalities_get_no_verdict_and_say_why(pages, profiles):
     assert len(ranked) > 5
     for row in ranked.itertuples():
         page = pages[row.gm_code]
-        assert table_rows(page, "Need benchmark of")["Verdict (lasting gap)"][0] == "not assessed"
-        assert record(row.flag).rule("en") in page
-        assert "left out of the benchmark's fit, rankings" in page
+        assert table_rows(page, "Kosten en verwachte kosten van")[PP.VERDICT_ROW][0] == PP.VERDICT_NL["not assessed"]
+        assert record(row.flag).rule("nl") in page
+        assert "Ze tellen niet mee in de berekening van de verwachting, in ranglijsten" in page
     unflagged = set(profiles.municipalities.index) - set(flags["gm_code"])
-    assert all("No validation flag applies" in pages[code] for code in unflagged)
+    assert all("Er is geen signaal voor" in pages[code] for code in unflagged)
 
 
 def test_residence_rule_flags_show_the_evidence_and_say_possibly(pages, profiles):
@@ -157,11 +168,11 @@ def test_residence_rule_flags_show_the_evidence_and_say_possibly(pages, profiles
     for code, row in rule.affected.iterrows():
         page = pages[code]
         before, after = (PP.eur(PP.rounded(row[k], "eur")) for k in ("before", "after"))
-        assert f"went from {before} in {rule.year - 1} to {after} in {rule.year}" in page, code
+        assert f"gingen van {before} in {rule.year - 1} naar {after} in {rule.year}" in page, code
         clients = PP.number(PP.rounded(row["clients_before"], "count"))
-        assert f"young people in care went from {clients}" in page, code
-        assert "possibly" in page and "cannot be told from these figures" in page
-        assert "change of bookkeeping" not in page
+        assert f"jongeren met jeugdzorg ging van {clients}" in page, code
+        assert "mogelijk" in page and "is uit deze cijfers niet op te maken." in page
+        assert "boekhoudkundige verschuiving" not in page
 
 
 def test_common_names_are_on_the_pages(pages):
@@ -175,11 +186,12 @@ def test_every_number_in_the_tables_is_in_the_csv(pages):
     for code, page in pages.items():
         data = page_csv(code)
         bench = data[data["section"] == "need benchmark"].set_index("measure")["value"]
-        rows = table_rows(page, "Need benchmark of")
-        actual = rows["Actual cost"][0]
+        rows = table_rows(page, "Kosten en verwachte kosten van")
+        actual = rows["Werkelijke kosten"][0]
         assert (actual == PP.NOT_AVAILABLE and bench["actual cost per inhabitant aged 0-17"] == "") or \
             number(actual) == float(bench["actual cost per inhabitant aged 0-17"]), code
-        assert f"{{download}}`All numbers of this page (CSV) <{code}.csv>`" in page
+        assert f"{{download}}`Alle cijfers van deze pagina (CSV) <{code}.csv>`" in page
+        assert f"{{download}}`Dezelfde cijfers voor een Nederlandse spreadsheet (CSV) <{code}-nl.csv>`" in page
 
 
 def test_figures_are_drawn_from_the_rounded_numbers_and_described(pages, profiles):
@@ -190,7 +202,7 @@ def test_figures_are_drawn_from_the_rounded_numbers_and_described(pages, profile
         desc = root.find(f"{SVG}desc").text
         title = root.find(f"{SVG}title").text
         assert profiles.municipalities.at[code, "name"] in title
-        assert "EUR per inhabitant aged 0-17" in svg_text and "Bron: CBS" in svg_text
+        assert "€ per inwoner van 0-17 jaar" in svg_text and "Bron: CBS" in svg_text
         data = page_csv(code)
         own = data[(data["section"] == "cost") & (data["measure"] == "cost per inhabitant aged 0-17")
                    & (data["note"] == "") & (data["value"] != "")]
@@ -231,8 +243,8 @@ def test_csv_downloads_are_tidy(pages):
     for code in list(pages)[:20]:
         text = (BOOK_DIR / PP.PAGES_DIR / f"{code}.csv").read_text(encoding="utf-8")
         rows = list(csv.reader(io.StringIO(text)))
-        assert rows[0] == ["gm_code", "name", "section", "measure", "year", "unit", "value", "note"]
-        assert all(len(r) == 8 and r[0] == code for r in rows[1:])
+        assert rows[0] == list(PP.Records.COLUMNS)
+        assert all(len(r) == len(PP.Records.COLUMNS) and r[0] == code for r in rows[1:])
 
 
 def test_the_profile_command_finds_common_names_and_suggests(tables):

@@ -30,6 +30,11 @@ from . import validation as V
 
 #: Groups a municipality is compared with, in the order the pages show them.
 GROUP_KINDS = ("size_class", "region", "national")
+#: How many most similar municipalities (by need drivers) a page lists.
+PEERS = 5
+#: The term of the benchmark that is not a need driver: the size class sets the smearing factor
+#: that turns the model's log prediction into expected euros.
+SIZE_TERM = "size class"
 
 
 @dataclass
@@ -82,6 +87,30 @@ class Profiles:
         ``(cbs_year, accounts_year)`` of the accounts check, or ``None`` without accounts.
     use_switch
         :func:`jeugdzorg.analysis.validation.use_table_switch`: ``(year, old table, new table, jump %)``.
+    drivers
+        Indexed by GM code: the need drivers of the benchmark year in the model's units
+        (:data:`jeugdzorg.analysis.panel.DRIVERS`; a ``log`` driver as its log); ``driver_medians``
+        their national medians over the municipalities with every driver.
+    driver_terms
+        Indexed by GM code, one column per driver group (:data:`jeugdzorg.analysis.panel.DRIVER_GROUPS`)
+        and :data:`SIZE_TERM`: how far each term moves the municipality's benchmark from the benchmark of
+        a municipality with the national median of every driver and the most common size class, in
+        percent.  The model is in logs, so the terms multiply: ``prod(1 + term / 100)`` is the ratio of
+        the two benchmarks.  The residence-rule controls of the fit are not in the benchmark (a
+        benchmark is what need alone predicts), so they have no term.
+    accounts_budgets
+        Indexed by ``(gm_code, year)``: the gross spending (lasten, EUR 1,000) on the three youth-care
+        task fields of the municipal accounts (``realised``, Iv3 jaarrekening) and budgets (``budgeted``,
+        Iv3 begroting) in every year the Iv3 files hold -- newer than the cost series, and of a different
+        scope (task fields of the accounts, not CBS 83454NED's realised cost).
+    reference_benchmark
+        The benchmark of that reference municipality (EUR per inhabitant aged 0-17): a municipality's
+        benchmark is this times ``prod(1 + term / 100)`` over its terms.
+    peers
+        Indexed by ``(gm_code, rank)`` (rank 1 = most similar): ``peer`` (GM code) and ``distance``,
+        the :data:`PEERS` municipalities with the smallest Euclidean distance over the standardised need
+        drivers of the benchmark year (each driver divided by its standard deviation over the
+        municipalities), itself excluded; a municipality with an incomplete driver has none.
     """
 
     spec: E.Specification
@@ -99,6 +128,12 @@ class Profiles:
     residence: V.ResidenceRule
     accounts_years: tuple[int, int] | None
     use_switch: tuple[int, str, str, float] | None
+    drivers: pd.DataFrame
+    driver_medians: pd.Series
+    driver_terms: pd.DataFrame
+    reference_benchmark: float
+    peers: pd.DataFrame
+    accounts_budgets: pd.DataFrame
 
     @property
     def boundary_year(self) -> int:
@@ -240,6 +275,21 @@ def _care_mix(tables: dict[str, pd.DataFrame], boundary_year: int) -> tuple[pd.D
     return long.sort_index(), year, 100 * national / national.sum()
 
 
+def accounts_and_budgets(tables: dict[str, pd.DataFrame], boundary_year: int) -> pd.DataFrame:
+    """The Iv3 totals of the three youth-care task fields per municipality and year
+    (:attr:`Profiles.accounts_budgets`), in the municipalities of the boundary year."""
+    care = tables["care_mix"]
+    care = care[care["category"].isin(COMPARABLE_CATEGORIES)]
+    if care.empty:
+        return pd.DataFrame(columns=["realised", "budgeted"],
+                            index=pd.MultiIndex.from_tuples([], names=["gm_code", "year"]))
+    totals = care.pivot_table(index=["gm_code", "year"], columns="kind", values="lasten_keur", aggfunc="sum")
+    totals = totals.reindex(columns=["realised", "budgeted"]).reset_index()
+    out = harmonise(totals, {"realised": SUM, "budgeted": SUM}, P._mergers(tables), _codes(tables, boundary_year),
+                    boundary_year)
+    return out.set_index(["gm_code", "year"])[["realised", "budgeted"]].sort_index()
+
+
 def _former(panel: pd.DataFrame, names: pd.Series, register: pd.DataFrame) -> pd.Series:
     """Per GM code, the former municipalities whose figures its panel rows add up (``, ``-joined)."""
     every = register.drop_duplicates("gm_code", keep="last").set_index("gm_code")["name"]
@@ -248,6 +298,43 @@ def _former(panel: pd.DataFrame, names: pd.Series, register: pd.DataFrame) -> pd
         parts = sorted({p for c in constituents for p in str(c).split("+") if p != code})
         out[code] = ", ".join(str(every.get(p, p)) for p in parts)
     return pd.Series(out, dtype=object).reindex(names.index).fillna("")
+
+
+def need_terms(bench: B.NeedBenchmark, drivers: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame, float]:
+    """The national medians of the drivers, each municipality's terms (:attr:`Profiles.driver_terms`)
+    and the benchmark of the reference municipality (median drivers, most common size class, EUR)."""
+    model = bench.model
+    complete = drivers.dropna()
+    medians = complete.median()
+    parts = {}
+    for group, names in P.DRIVER_GROUPS.items():
+        used = [n for n in names if n in model.drivers]
+        if used:
+            log_points = (drivers[used] - medians[used]) @ model.coef[used]
+            parts[group] = 100 * np.expm1(log_points)
+    classes = bench.table["size_class"]
+    smearing = model.scale.smearing
+    merged = model.scale.of(classes.dropna())
+    typical = model.scale.of(pd.Series([classes.dropna().mode().iloc[0]]))[0]
+    parts[SIZE_TERM] = (100 * (merged.map(smearing) / smearing[typical] - 1)).reindex(drivers.index)
+    centre = model.level(bench.year) + float(model.need_part(medians.to_frame().T).iloc[0])
+    return medians, pd.DataFrame(parts, index=drivers.index), float(np.exp(centre) * smearing[typical])
+
+
+def similar_municipalities(drivers: pd.DataFrame, n: int = PEERS) -> pd.DataFrame:
+    """The ``n`` most similar municipalities of each one by need drivers (:attr:`Profiles.peers`)."""
+    complete = drivers.dropna()
+    z = (complete - complete.mean()) / complete.std(ddof=0).replace(0, 1)
+    values = z.to_numpy()
+    distance = np.sqrt(((values[:, None, :] - values[None, :, :]) ** 2).sum(axis=2))
+    np.fill_diagonal(distance, np.inf)
+    rows = []
+    codes = complete.index.to_numpy()
+    for i, code in enumerate(codes):
+        order = np.lexsort((codes, distance[i]))[:n]  # ties by GM code: the same peers on any machine
+        rows += [(code, rank, codes[j], distance[i, j]) for rank, j in enumerate(order, start=1)]
+    out = pd.DataFrame(rows, columns=["gm_code", "rank", "peer", "distance"])
+    return out.set_index(["gm_code", "rank"])
 
 
 def municipality_profiles(tables: dict[str, pd.DataFrame], spec: E.Specification = E.Specification(), *,
@@ -289,6 +376,9 @@ def municipality_profiles(tables: dict[str, pd.DataFrame], spec: E.Specification
     cost = _cost(panel, use_harmonised(tables, years, boundary_year), municipalities.index, years)
     budget_rows, national_budget = screened_budget(panel, tables)
     care, care_year, national_mix = _care_mix(tables, boundary_year)
+    drivers = panel.xs(bench.year, level="year")[bench.model.drivers].reindex(municipalities.index).astype(float) \
+        if bench.year in years else pd.DataFrame(index=municipalities.index, columns=bench.model.drivers, dtype=float)
+    driver_medians, driver_terms, reference = need_terms(bench, drivers)
     accounts_years = None
     if not tables["care_mix"].empty and (tables["care_mix"]["kind"] == "realised").any():
         check = V.accounts_check(tables, boundary_year)
@@ -298,5 +388,7 @@ def municipality_profiles(tables: dict[str, pd.DataFrame], spec: E.Specification
         groups=_groups(cost, municipalities), budget=budget_rows, national_budget=national_budget,
         care_mix=care, care_mix_year=care_year, national_mix=national_mix, benchmark=bench, flags=flags,
         residence=V.residence_rule(tables, boundary_year), accounts_years=accounts_years,
-        use_switch=V.use_table_switch(tables["use_counts"]),
+        use_switch=V.use_table_switch(tables["use_counts"]), drivers=drivers, driver_medians=driver_medians,
+        driver_terms=driver_terms, reference_benchmark=reference, peers=similar_municipalities(drivers),
+        accounts_budgets=accounts_and_budgets(tables, boundary_year),
     )

@@ -10,6 +10,7 @@ map is drawn from its CSV alone.  The boundaries come from the snapshot
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -147,10 +148,29 @@ def choropleth(data: pd.DataFrame, *, column: str, title: str, legend_title: str
     if (numbers < 0).any():
         handles.append(Patch(facecolor=MISSING_COLOUR, edgecolor="#999999", linewidth=0.4,
                              label=missing_label))
-    # Upper left is North Sea in RD New, so the legend covers no municipality.
-    ax.legend(handles=handles, title=legend_title, loc="upper left", frameon=False, fontsize=9,
-              title_fontsize=9.5, alignment="left", handlelength=1.6, handleheight=1.1)
-    return finish(fig, ax, title=title, xlabel="", ylabel="", source=source)
+    return _finish_map(fig, ax, handles, legend_title=legend_title, title=title, source=source)
+
+
+#: A map's size (inches) and the size of its legend and source line (points).  A map is shown as wide
+#: as a phone's text column (about 343 px on a 390 px screen), where a 4.6-inch figure is drawn at
+#: about 0.97 px per point, so 12.5 pt stays at least 12 px high (7-inch maps with 8-9 pt came out at 4-6 px).
+MAP_SIZE = (4.6, 5.4)
+MAP_TEXT_PT = 12.5
+
+
+def _finish_map(fig: Figure, ax: Any, handles: list, *, legend_title: str, title: str, source: str) -> Figure:
+    """The legend (below the map in two columns: at this size it would cover Noord-Holland in the
+    North Sea corner), the title and the source line, at :data:`MAP_TEXT_PT`."""
+    ax.legend(handles=handles, title=legend_title, loc="upper left", bbox_to_anchor=(0.0, 0.0), ncols=2,
+              frameon=False, fontsize=MAP_TEXT_PT, title_fontsize=MAP_TEXT_PT, alignment="left",
+              handlelength=1.4, handleheight=1.0, borderaxespad=0.0, labelspacing=0.3, columnspacing=1.0)
+    # A narrow map: a long title wraps instead of running off the image.
+    finished = finish(fig, ax, title=textwrap.fill(title, 36), xlabel="", ylabel="", source=source)
+    for text in finished.texts:  # the source line that finish() wrote
+        if text.get_text() == source:
+            text.set_fontsize(MAP_TEXT_PT)
+    finished.tight_layout(rect=(0, 0.05, 1, 1))
+    return finished
 
 
 def _boundaries(boundaries: geopandas.GeoDataFrame | None) -> geopandas.GeoDataFrame:
@@ -170,7 +190,7 @@ def _draw_municipalities(boundaries: geopandas.GeoDataFrame, fills: list[str]) -
     import geopandas  # heavy: only when a map is drawn
 
     projected = boundaries.to_crs(RD_NEW) if boundaries.crs is not None else boundaries
-    fig, ax = new_figure(figsize=(7.0, 8.0))
+    fig, ax = new_figure(figsize=MAP_SIZE)
     projected.plot(ax=ax, color=fills, edgecolor=BORDER_COLOUR, linewidth=0.3)
     # Without axes, near-white classes (the centre of a diverging map) would dissolve into the
     # page: a thin grey outline of the country and its lakes keeps the shape readable.
@@ -250,6 +270,4 @@ def categorical_map(data: pd.DataFrame, *, column: str, colours: dict[str, str],
     if aligned.isna().any():
         handles.append(Patch(facecolor=MISSING_COLOUR, edgecolor="#999999", linewidth=0.4,
                              label=f"{missing_label} ({int(aligned.isna().sum())})"))
-    ax.legend(handles=handles, title=legend_title, loc="upper left", frameon=False, fontsize=9,
-              title_fontsize=9.5, alignment="left", handlelength=1.6, handleheight=1.1)
-    return finish(fig, ax, title=title, xlabel="", ylabel="", source=source)
+    return _finish_map(fig, ax, handles, legend_title=legend_title, title=title, source=source)

@@ -63,7 +63,9 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
 
 
 def _label(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 100 else f"{value:,.1f}"
+    """A tick or bar label in Dutch notation (the figures are on the Dutch municipality pages)."""
+    text = f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 100 else f"{value:,.1f}"
+    return text.translate(str.maketrans({",": ".", ".": ",", "-": "\N{MINUS SIGN}"}))
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,7 @@ def line_chart(*, title: str, x_values: Sequence[int], series: Sequence[Series],
     if any(s.crosses for s in series):
         cross = series[0]
         entries.append((f'<path d="M{{xm}} {{y1}}m-4 0l8 8m0 -8l-8 8" stroke="{cross.colour}" stroke-width="1.6" '
-                        'fill="none"/>', "Not compared (outside the plausible range)"))
+                        'fill="none"/>', "Niet vergeleken (buiten het plausibele bereik)"))
     if interval is not None:
         entries.append(('<rect x="{xm}" y="{y1}" width="6" height="10" fill="#9e9e9e" transform="translate(-3 0)"/>',
                         interval.label))
@@ -179,7 +181,7 @@ def line_chart(*, title: str, x_values: Sequence[int], series: Sequence[Series],
     for i, x in enumerate(x_values):
         body.append(f'<text x="{_n(px(i))}" y="{_n(top + plot_h + 18)}" text-anchor="middle" fill="{MUTED}">{x}</text>')
     body.append(f'<line x1="{left}" y1="{_n(top + plot_h)}" x2="{width - right}" y2="{_n(top + plot_h)}" stroke="{MUTED}"/>')
-    body.append(f'<text x="{_n(left + plot_w / 2)}" y="{_n(top + plot_h + 36)}" text-anchor="middle">Year</text>')
+    body.append(f'<text x="{_n(left + plot_w / 2)}" y="{_n(top + plot_h + 36)}" text-anchor="middle">Jaar</text>')
     body.append(f'<text transform="translate(16 {_n(top + plot_h / 2)}) rotate(-90)" text-anchor="middle" '
                 f'font-size="12">{escape(y_label)}</text>')
 
@@ -257,7 +259,7 @@ def bar_chart(*, title: str, categories: Sequence[str], groups: Sequence[tuple[s
             value = vs[c]
             y = y0 + k * bar
             if value is None:
-                body.append(f'<text x="{left + 4}" y="{_n(y + bar - 3)}" font-size="11" fill="{MUTED}">n/a</text>')
+                body.append(f'<text x="{left + 4}" y="{_n(y + bar - 3)}" font-size="11" fill="{MUTED}">n.b.</text>')
                 continue
             body.append(f'<rect x="{left}" y="{_n(y + 1)}" width="{_n(px(value) - left)}" height="{bar - 2}" '
                         f'fill="{colours[k]}"/>')
@@ -296,16 +298,16 @@ def cost_chart(data: pd.DataFrame, *, name: str, desc: str, source: str) -> str:
     if len(benchmark):
         row = benchmark.iloc[0]
         interval = Interval(int(row["year"]), row["need_benchmark_eur"], (row["lower_90_eur"], row["upper_90_eur"]),
-                            (row["lower_95_eur"], row["upper_95_eur"]), "Need benchmark, 90%/95% interval",
-                            "90% interval", "95% interval")
+                            (row["lower_95_eur"], row["upper_95_eur"]), "Verwachte kosten, bandbreedte 90%/95%",
+                            "bandbreedte 90%", "bandbreedte 95%")
     return line_chart(
-        title=f"Cost per young inhabitant: {name}", x_values=[int(y) for y in data["year"]],
+        title=f"Kosten per jeugdige inwoner: {name}", x_values=[int(y) for y in data["year"]],
         series=[Series(name, _values(data["cost_per_youth_eur"]), PALETTE[0], 2.6,
                        crosses=crosses if any(c is not None for c in crosses) else ()),
-                Series("Size class (median)", _values(data["size_class_median_eur"]), PALETTE[1], 1.8, "6 4",
+                Series("Grootteklasse (mediaan)", _values(data["size_class_median_eur"]), PALETTE[1], 1.8, "6 4",
                        marker=False),
-                Series("Region (median)", _values(data["region_median_eur"]), PALETTE[2], 1.8, "2 3", marker=False)],
-        y_label="EUR per inhabitant aged 0-17", source=source, desc=desc, interval=interval)
+                Series("Regio (mediaan)", _values(data["region_median_eur"]), PALETTE[2], 1.8, "2 3", marker=False)],
+        y_label="€ per inwoner van 0-17 jaar", source=source, desc=desc, interval=interval)
 
 
 def mix_chart(data: pd.DataFrame, *, name: str, year: int, desc: str, source: str) -> str:
@@ -314,7 +316,7 @@ def mix_chart(data: pd.DataFrame, *, name: str, year: int, desc: str, source: st
     ``data``: the figure's CSV (``GMxxxx-mix.csv``): ``care_field, municipality_share_pct,
     netherlands_share_pct``; ``year`` the year of the accounts.
     """
-    return bar_chart(title=f"Care mix, {year} accounts: {name}", categories=data["care_field"].tolist(),
+    return bar_chart(title=f"Zorgvormen, jaarrekening {year}: {name}", categories=data["care_field"].tolist(),
                      groups=[(name, _values(data["municipality_share_pct"])),
-                             ("Netherlands", _values(data["netherlands_share_pct"]))],
-                     x_label="% of spending on the three care fields", source=source, desc=desc)
+                             ("Nederland", _values(data["netherlands_share_pct"]))],
+                     x_label="% van de uitgaven aan de drie taakvelden", source=source, desc=desc)
