@@ -60,11 +60,16 @@ check_python_version()
 PDF_PACKAGES = ("texlive-xetex", "texlive-latex-recommended", "texlive-latex-extra",
                 "texlive-fonts-recommended", "latexmk", "make", "fonts-freefont-otf")
 #: Debian packages each command needs beyond Python, installed with apt-get when missing.  The test
-#: command builds the PDF (and reads it back with pdftotext) and drives Debian's chromium headless.
+#: command builds the PDF (and reads it back with pdftotext), drives Debian's chromium headless and runs
+#: the Nu HTML Checker (Java).
 DEBIAN_PACKAGES: dict[str, tuple[str, ...]] = {
     "pdf": PDF_PACKAGES,
-    "test": (*PDF_PACKAGES, "poppler-utils", "chromium", "chromium-driver"),
+    "test": (*PDF_PACKAGES, "poppler-utils", "chromium", "chromium-driver", "default-jre-headless"),
 }
+#: Debian packages a command needs only when a program is missing from PATH: npm installs the pinned
+#: axe-core and Nu HTML Checker of the accessibility tests, and Node.js may come from elsewhere
+#: (NodeSource's nodejs carries npm and conflicts with Debian's npm package).
+PROGRAM_PACKAGES: dict[str, dict[str, str]] = {"test": {"npm": "npm"}}
 
 
 def venv_python() -> Path:
@@ -151,7 +156,8 @@ def ensure_debian_packages(command: str) -> None:
         print(f"note: not a Debian system; `make.py {command}` needs the equivalents of the Debian "
               f"packages {' '.join(needed)}", flush=True)
         return
-    missing = missing_debian_packages(needed)
+    missing = missing_debian_packages(needed) + [
+        package for program, package in PROGRAM_PACKAGES.get(command, {}).items() if shutil.which(program) is None]
     if not missing:
         return
     install = ["apt-get", "install", "-y", "--no-install-recommends", *missing]

@@ -26,7 +26,9 @@ def make():
 def test_the_package_lists_agree(make):
     assert make.PDF_PACKAGES == pdf.DEBIAN_PACKAGES
     assert set(make.DEBIAN_PACKAGES["pdf"]) == set(pdf.DEBIAN_PACKAGES)
-    assert set(make.DEBIAN_PACKAGES["test"]) == {*pdf.DEBIAN_PACKAGES, *browser.CHROMIUM_PACKAGES, "poppler-utils"}
+    assert set(make.DEBIAN_PACKAGES["test"]) == {*pdf.DEBIAN_PACKAGES, *browser.CHROMIUM_PACKAGES, "poppler-utils",
+                                                 "default-jre-headless"}  # Java for the Nu HTML Checker
+    assert make.PROGRAM_PACKAGES["test"] == {"npm": "npm"}  # axe-core and vnu-jar come from npm
     assert "book" not in make.DEBIAN_PACKAGES  # the HTML needs nothing beyond Python
 
 
