@@ -131,7 +131,7 @@ def _replace_first_data_line(text: str, pattern: str, replacement: str) -> str:
     (lambda t: t.replace("JZ Totaal jeugdzorg;Aa en Hunze;2019;", "JZ Totaal jeugdzorg;Aa en Hunze;2020;"),
      "Regio", "duplicate rows"),
     (lambda t: t[: len(t) // 2], None, "truncated"),
-    (lambda t: t.replace("2e halfjaar 2016", "H2 2016"), "Perioden", "unknown period label"),
+    (lambda t: t.replace("2e halfjaar 2016", "najaar 2016"), "Perioden", "unknown period label"),
 ])
 def test_bad_cost_file_is_reported_with_file_column_and_row(raw_copy, change, column, message):
     raw_copy.edit(COSTS, change)

@@ -37,7 +37,7 @@ ORDINALS = {  # number -> its spellings as an ordinal
     4: ("4", "4e", "4de", "4th", "04", "vierde", "fourth"),
 }
 UNITS = {  # kind -> spellings of the unit, and the numbers it takes
-    "half-year": (("halfjaar", "half", "half year", "half-year", "HJ", "H", "semester"), (1, 2)),
+    "half-year": (("halfjaar", "helft", "half", "half year", "half-year", "HJ", "H", "semester"), (1, 2)),
     "quarter": (("kwartaal", "kw", "quarter", "qtr", "Q"), (1, 2, 3, 4)),
 }
 MONTHS = {1: ("januari", "january", "jan"), 3: ("maart", "march", "mrt", "mar"), 5: ("mei", "may"),

@@ -10,7 +10,7 @@ vocabularies:
 * **status** words and marks: provisional (``voorlopig``, ``nader voorlopig``, ``voorlopige cijfers``,
   ``provisional``, ``preliminary``, ``*``), revised (``herzien``, ``revised``), final
   (``definitief``, ``final``);
-* **parts of a year**: a half (``halfjaar``, ``half``, ``HJ``, ``H``), a quarter (``kwartaal``,
+* **parts of a year**: a half (``halfjaar``, ``helft``, ``half``, ``HJ``, ``H``), a quarter (``kwartaal``,
   ``quarter``, ``KW``, ``Q``), a month (Dutch or English names and abbreviations, ``maand``, ``month``,
   ``MM``, ``M``), a week (``week``, ``wk``, ``W``), a reference date (day and month, in words or
   digits, ``31-12-2019`` or ``2019-12-31``), or another CBS period code (``X``), each with its
@@ -47,7 +47,7 @@ MONTH_WORDS = {word: number for number, words in enumerate(_MONTH_NAMES, 1) for 
 
 #: A part of a year: words and codes -> (kind, largest number).
 UNIT_WORDS = {
-    **dict.fromkeys(("halfjaar", "halfjaarlijks", "half", "halfyear", "hj", "h", "semester"), "half-year"),
+    **dict.fromkeys(("halfjaar", "half", "helft", "halfyear", "hj", "h", "semester"), "half-year"),
     **dict.fromkeys(("kwartaal", "kwartalen", "kw", "quarter", "qtr", "q"), "quarter"),
     **dict.fromkeys(("maand", "month", "mm", "m"), "month"),
     **dict.fromkeys(("week", "wk", "w"), "week"),
