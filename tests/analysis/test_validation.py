@@ -247,7 +247,7 @@ def test_the_reviewed_care_mix_contrast_is_flagged(tables):
     city with under 2%: both are booking, not care."""
     mix = validation.care_mix_flags(tables["care_mix"])
     flagged = mix[mix["flag"] != ""]
-    assert (flagged["residence_net"] > 0.5).any() and (flagged["residence_net"] < 0.02).any()
+    assert (flagged["residence_gross"] > 0.5).any() and (flagged["residence_gross"] < 0.02).any()
     assert mix.at["GM0363", "flag"] == "care_mix_outlier"
 
 

@@ -497,14 +497,14 @@ def care_mix_flags(care: pd.DataFrame) -> pd.DataFrame:
 
     Two rules: ``regional_body`` when the receipts of the care fields are at least
     :data:`REGIONAL_RECEIPTS_SHARE` of their lasten; ``care_mix_outlier`` when the share of care with
-    residence (net of receipts) lies beyond :data:`ROBUST_Z_LIMIT` robust standard deviations of the
+    residence in the care fields' lasten (gross, as the care mix everywhere) lies beyond :data:`ROBUST_Z_LIMIT` robust standard deviations of the
     national distribution.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by GM code: ``lasten_keur``, ``baten_keur``, ``receipts_share``, ``residence_gross``,
-        ``residence_net`` (shares, 0-1), ``z_residence`` and ``flag``.
+        Indexed by GM code: ``lasten_keur``, ``baten_keur``, ``net_keur`` (EUR 1,000),
+        ``receipts_share``, ``residence_gross`` (shares, 0-1), ``z_residence`` and ``flag``.
     """
     from ..data.iv3 import WITH_RESIDENCE
 
@@ -518,8 +518,10 @@ def care_mix_flags(care: pd.DataFrame) -> pd.DataFrame:
     out = out[out["lasten_keur"] > 0]
     out["receipts_share"] = out["baten_keur"] / out["lasten_keur"]
     out["residence_gross"] = residence["lasten_keur"] / out["lasten_keur"]
-    out["residence_net"] = residence["net_keur"] / sums["net_keur"]
-    out["z_residence"] = robust_z(out["residence_net"].dropna()).reindex(out.index)
+    out["net_keur"] = sums["net_keur"]
+    # The mix is a share of spending (gross): net of receipts a residential share can go below zero
+    # or above one, which says something about receipts (the regional-body rule), not the mix.
+    out["z_residence"] = robust_z(out["residence_gross"].dropna()).reindex(out.index)
     flag = pd.Series("", index=out.index)
     flag[out["z_residence"].abs() > ROBUST_Z_LIMIT] = "care_mix_outlier"
     flag[out["receipts_share"] >= REGIONAL_RECEIPTS_SHARE] = "regional_body"
@@ -588,8 +590,8 @@ def _flags_latest(tables: dict[str, pd.DataFrame], boundary_year: int) -> pd.Dat
         for code, row in mix[mix["flag"] != ""].iterrows():
             regional = row["flag"] == "regional_body"
             rows.append({"gm_code": code, "name": None, "flag": row["flag"], "year": mix.attrs["year"],
-                         "value": row["receipts_share"] if regional else row["residence_net"],
-                         "reference": REGIONAL_RECEIPTS_SHARE if regional else float(mix["residence_net"].median())})
+                         "value": row["receipts_share"] if regional else row["residence_gross"],
+                         "reference": REGIONAL_RECEIPTS_SHARE if regional else float(mix["residence_gross"].median())})
     rule = residence_rule(tables, boundary_year)
     if rule.year is not None:
         for code, row in rule.affected.iterrows():

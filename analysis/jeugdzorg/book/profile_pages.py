@@ -346,7 +346,7 @@ def _flag_items(p: Profiles, code: str, name: str, rec: Records) -> list[str]:
             values["reference"] = number(rec.add("flags", "threshold of the rule", year, "%",
                                                  rounded(100 * row.reference, "pct_0"), flag), ".0f") + "%"
         elif flag == "care_mix_outlier":
-            values["value"] = number(rec.add("flags", "care with residence, net", year, "% of net spending on the care fields",
+            values["value"] = number(rec.add("flags", "care with residence, gross", year, "% of spending on the care fields",
                                              rounded(100 * row.value, "pct"), flag), ".1f") + "%"
             values["reference"] = number(rec.add("flags", "national median", year, "%",
                                                  rounded(100 * row.reference, "pct"), flag), ".1f") + "%"
