@@ -15,6 +15,7 @@ import pytest
 from jeugdzorg.analysis import budget, trends, validation
 from jeugdzorg.analysis import flags as flag_records
 from jeugdzorg.analysis.prices import deflator
+from jeugdzorg.analysis.reconciliation import reconcile
 from jeugdzorg.data.iv3 import COMPARABLE_CATEGORIES, PROTECTION, WITH_RESIDENCE, WITHOUT_RESIDENCE
 
 
@@ -55,6 +56,26 @@ def test_accounts_that_book_nothing_are_their_own_flag():
     table = pd.concat([_national(), pd.DataFrame({"cbs_keur": [20_000.0], "accounts_keur": [0.0], "ratio": [0.0],
                                                   "cbs_per_client": [12_000.0]}, index=["GM8003"])])
     assert validation.accounts_rule(table).at["GM8003", "flag"] == "no_accounts"
+
+
+def test_a_municipality_that_gets_half_back_as_receipts_is_not_flagged_net_but_would_be_gross():
+    """A central municipality buys care for its region (gross 2.4 x CBS) and is paid half back by
+    the others: net it books what CBS reports, like everyone else."""
+    table = _national().assign(accounts_gross_keur=lambda t: t["accounts_keur"])
+    gross = 2.4 * 50_000.0
+    central = pd.DataFrame({"cbs_keur": [50_000.0], "accounts_keur": [gross / 2], "accounts_gross_keur": [gross],
+                            "ratio": [gross / 2 / 50_000.0], "cbs_per_client": [10_000.0]}, index=["GM8004"])
+    net = validation.accounts_rule(pd.concat([table, central]))
+    as_gross = validation.accounts_rule(pd.concat([table, central.assign(accounts_keur=gross, ratio=gross / 50_000.0)]))
+    assert net.at["GM8004", "flag"] == ""
+    assert as_gross.at["GM8004", "flag"] == "accounts_mismatch"
+
+
+def test_receipts_as_large_as_the_spending_are_a_mismatch_not_missing_accounts():
+    table = _national().assign(accounts_gross_keur=lambda t: t["accounts_keur"])
+    even = pd.DataFrame({"cbs_keur": [20_000.0], "accounts_keur": [0.0], "accounts_gross_keur": [30_000.0],
+                         "ratio": [0.0], "cbs_per_client": [10_000.0]}, index=["GM8005"])
+    assert validation.accounts_rule(pd.concat([table, even])).at["GM8005", "flag"] == "accounts_mismatch"
 
 
 def test_robust_z_of_a_constant_is_zero_not_an_error():
@@ -248,6 +269,33 @@ def test_the_accounts_comparison_corrects_for_growth_between_two_years(tables):
     assert check.national_ratio == pytest.approx(check.national_ratio_unadjusted / check.growth)
 
 
+def test_the_accounts_are_net_of_receipts(tables):
+    """Real data: for the municipality with the largest receipts, the check's accounts are its care
+    fields' lasten minus baten, and net is what the national scope factor uses."""
+    check = validation.accounts_check(tables)
+    both = check.compared
+    share = 1 - both["accounts_keur"] / both["accounts_gross_keur"]
+    code = share.idxmax()
+    care = tables["care_mix"]
+    rows = care[(care["gm_code"] == code) & (care["year"] == check.accounts_year) & (care["kind"] == "realised")
+                & care["category"].isin(COMPARABLE_CATEGORIES)]
+    assert share.max() > 0
+    assert both.at[code, "accounts_keur"] == pytest.approx((rows["lasten_keur"] - rows["baten_keur"]).sum())
+    assert both.at[code, "accounts_gross_keur"] == pytest.approx(rows["lasten_keur"].sum())
+    assert check.national_ratio == pytest.approx(both["accounts_keur"].sum() / both["cbs_adjusted_keur"].sum())
+
+
+def test_the_reconciliation_counts_payments_between_municipalities_once(tables):
+    check = validation.accounts_check(tables)
+    rec = reconcile(tables, check)
+    care = tables["care_mix"]
+    rows = care[(care["year"] == check.accounts_year) & (care["kind"] == "realised")
+                & care["category"].isin(COMPARABLE_CATEGORIES)]
+    assert rec.scope_ratio == check.national_ratio
+    assert rec.accounts_total_million == pytest.approx((rows["lasten_keur"] - rows["baten_keur"]).sum() / 1000)
+    assert rec.accounts_total_million < rows["lasten_keur"].sum() / 1000
+
+
 def test_the_table_switch_in_the_counts_is_found(tables):
     year, old, new, jump = validation.use_table_switch(tables["use_counts"])
     assert (year, old, new) == (2021, "84134NED", "85099NED") and jump > 0
@@ -260,6 +308,42 @@ def test_the_like_for_like_budget_is_the_care_fields_net_of_receipts(tables):
         rows = care[(care["gm_code"] == code) & (care["year"] == comparison.attrs["year"])
                     & (care["kind"] == "budgeted") & care["category"].isin(COMPARABLE_CATEGORIES)]
         assert comparison.at[code, "budget_eur"] == pytest.approx(1000 * (rows["lasten_keur"] - rows["baten_keur"]).sum())
+
+
+def test_a_budget_kind_the_metadata_does_not_state_is_unknown(tables):
+    assert budget.budget_kind("Iv3", {}) == "unknown"
+    assert budget.budget_kind("Iv3", {"Iv3": "primitive"}) == "primitive"
+    with pytest.raises(ValueError, match="budget_kinds"):
+        budget.budget_kind("Iv3", {"Iv3": "final"})
+    assert budget.budget_kind("83454NED") in budget.BUDGET_KINDS
+
+
+def test_realised_accounts_against_the_nearest_model_year(tables):
+    realised = budget.accounts_vs_model(tables)
+    care, model = tables["care_mix"], tables["objective_model"]
+    accounts_year = int(care.loc[care["kind"] == "realised", "year"].max())
+    model_years = sorted(int(y) for y in model["year"].unique())
+    assert realised.attrs["year"] == accounts_year and realised.attrs["kind"] == "realised"
+    assert realised.attrs["model_year"] == validation.nearest_year(accounts_year, model_years)
+    assert realised.attrs["like_for_like"] == (realised.attrs["model_year"] == accounts_year)
+    for code in realised.index[:: max(1, len(realised) // 10)]:
+        rows = care[(care["gm_code"] == code) & (care["year"] == accounts_year) & (care["kind"] == "realised")
+                    & care["category"].isin(COMPARABLE_CATEGORIES)]
+        assert realised.at[code, "budget_eur"] == pytest.approx(1000 * (rows["lasten_keur"] - rows["baten_keur"]).sum())
+
+
+def test_the_gap_between_accounts_and_budget_is_net_over_the_same_municipalities():
+    rows = []
+    for gm, (budgeted, realised) in {"GM0001": (100.0, 120.0), "GM0002": (50.0, 50.0)}.items():
+        rows.append({"gm_code": gm, "year": 2023, "kind": "budgeted", "category": COMPARABLE_CATEGORIES[0],
+                     "lasten_keur": budgeted + 10, "baten_keur": 10.0})
+        rows.append({"gm_code": gm, "year": 2023, "kind": "realised", "category": COMPARABLE_CATEGORIES[0],
+                     "lasten_keur": realised + 30, "baten_keur": 30.0})
+    rows.append({"gm_code": "GM0003", "year": 2023, "kind": "budgeted", "category": COMPARABLE_CATEGORIES[0],
+                 "lasten_keur": 500.0, "baten_keur": 0.0})   # no accounts: not counted
+    gap = budget.realised_vs_budget({"care_mix": pd.DataFrame(rows)})
+    assert gap["year"] == 2023 and gap["municipalities"] == 2
+    assert gap["gap_pct"] == pytest.approx(100 * (170 / 150 - 1))
 
 
 def test_volume_times_cost_per_client_is_cost(tables):

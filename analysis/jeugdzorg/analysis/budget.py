@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..data.catalogue import load_catalogue
 from ..data.iv3 import COMPARABLE_CATEGORIES
 from .descriptives import cost_per_young_inhabitant, without_reported_zeros
 
@@ -16,6 +17,24 @@ RATIO_RANGE = (0.25, 4.0)
 #: an under- or overspend: the largest overspends in the national figures of Divosa and the
 #: Deskundigencommissie are a few tens of percent, while single rows of 83454NED show +3,000%.
 PLAUSIBLE_REALISATION = (0.5, 2.0)
+
+
+#: The kinds of budget a source can hold: set before the year (primitieve begroting), revised during
+#: it (gewijzigde begroting), or not stated by the source's metadata.
+BUDGET_KINDS = ("primitive", "amended", "unknown")
+
+
+def budget_kind(source: str, kinds: dict[str, str] | None = None) -> str:
+    """Which budget ``source`` ("83454NED", "Iv3") holds, as its metadata states.
+
+    ``kinds`` defaults to the catalogue's ``budget_kinds``.  A source that is not listed is
+    "unknown": the book never guesses the kind.
+    """
+    kinds = load_catalogue().get("budget_kinds", {}) if kinds is None else kinds
+    kind = str(kinds.get(source, "unknown"))
+    if kind not in BUDGET_KINDS:
+        raise ValueError(f"catalogue.yml budget_kinds: {source!r} has {kind!r}; expected one of {BUDGET_KINDS}")
+    return kind
 
 
 def overspend_by_municipality(costs: pd.DataFrame, drivers: pd.DataFrame) -> pd.DataFrame:
@@ -76,7 +95,8 @@ def youth_population_latest(drivers: pd.DataFrame, year: int) -> pd.Series:
 
 
 def model_vs_budget(tables: dict[str, pd.DataFrame], year: int | None = None,
-                    categories: list[str] | tuple[str, ...] | None = None, net: bool = False) -> pd.DataFrame:
+                    categories: list[str] | tuple[str, ...] | None = None, net: bool = False,
+                    kind: str = "budgeted", model_year: int | None = None) -> pd.DataFrame:
     """The fund's youth-cluster amount against the municipality's own Iv3 youth budget, one year.
 
     Parameters
@@ -90,6 +110,11 @@ def model_vs_budget(tables: dict[str, pd.DataFrame], year: int | None = None,
     net
         Subtract the receipts (baten) of those fields: what the municipality pays itself, not what
         it pays on behalf of others and gets back.
+    kind
+        "budgeted" (Iv3 budgets) or "realised" (Iv3 accounts).
+    model_year
+        The circular's payment year (default: ``year``); another year makes the comparison one
+        that is not like for like.
 
     Returns
     -------
@@ -99,13 +124,14 @@ def model_vs_budget(tables: dict[str, pd.DataFrame], year: int | None = None,
         and ``ratio`` = budget / model.  ``circular`` and ``year`` are in ``attrs``.
     """
     model, care = tables["objective_model"], tables["care_mix"]
-    budgets = care[care["kind"] == "budgeted"]
-    years = sorted(set(model["year"]) & set(budgets["year"]))
+    budgets = care[care["kind"] == kind]
+    years = sorted(set(model["year"]) & set(budgets["year"])) if model_year is None else sorted(set(budgets["year"]))
     if not years:
-        raise ValueError("no year has both a gemeentefonds circular and an Iv3 budget")
+        raise ValueError(f"no year has both a gemeentefonds circular and Iv3 {kind} figures")
     year = year or years[-1]
-    circular = latest_circular(model, year)
-    chosen = model[(model["year"] == year) & (model["circular"] == circular)].set_index("gm_code")
+    model_year = model_year or year
+    circular = latest_circular(model, model_year)
+    chosen = model[(model["year"] == model_year) & (model["circular"] == circular)].set_index("gm_code")
     budget = budgets[budgets["year"] == year]
     if categories is not None:
         budget = budget[budget["category"].isin(categories)]
@@ -121,7 +147,7 @@ def model_vs_budget(tables: dict[str, pd.DataFrame], year: int | None = None,
     # A youth budget of (nearly) nothing means youth care is booked elsewhere, typically with a joint
     # regional body; such a ratio says nothing about spending against the model.
     out["comparable"] = out["ratio"].between(*RATIO_RANGE)
-    out.attrs.update(circular=circular, year=year, net=net,
+    out.attrs.update(circular=circular, year=year, model_year=model_year, kind=kind, net=net,
                      categories=tuple(categories) if categories is not None else None)
     return out
 
@@ -130,6 +156,50 @@ def care_budget_vs_model(tables: dict[str, pd.DataFrame], year: int | None = Non
     """The like-for-like comparison with the fund's youth cluster, which pays for care: the Iv3
     care fields only (no access, no policy), net of receipts.  See :func:`model_vs_budget`."""
     return model_vs_budget(tables, year, categories=COMPARABLE_CATEGORIES, net=True)
+
+
+def accounts_vs_model(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Realised accounts against the model: the latest Iv3 accounts year against the circular of the
+    nearest payment year (of two equally near, the later).  Care fields, net of receipts, as
+    :func:`care_budget_vs_model`.  When the years differ (``attrs["like_for_like"]`` is False) the
+    comparison is a year apart, and the model of a later year counts a different scope (its
+    municipalities, drivers and macro budget): context, not a finding.
+    """
+    care = tables["care_mix"]
+    accounts_years = sorted(int(y) for y in care.loc[care["kind"] == "realised", "year"].unique())
+    if not accounts_years:
+        raise ValueError("the snapshot has no Iv3 accounts")
+    year = accounts_years[-1]
+    model_years = sorted(int(y) for y in tables["objective_model"]["year"].unique())
+    model_year = min(model_years, key=lambda y: (abs(y - year), -y))
+    out = model_vs_budget(tables, year, categories=COMPARABLE_CATEGORIES, net=True, kind="realised",
+                          model_year=model_year)
+    out.attrs["like_for_like"] = model_year == year
+    return out
+
+
+def realised_vs_budget(tables: dict[str, pd.DataFrame], year: int | None = None) -> pd.Series:
+    """The Iv3 accounts against the Iv3 budget of the same year, care fields, net of receipts,
+    over the municipalities with both (default: the latest accounts year with a budget).
+
+    Returns
+    -------
+    pandas.Series
+        ``year``, ``municipalities``, ``budget_million``, ``realised_million`` (EUR million) and
+        ``gap_pct`` (realised over budget, % above).
+    """
+    care = tables["care_mix"]
+    care = care[care["category"].isin(COMPARABLE_CATEGORIES)]
+    net = (care["lasten_keur"] - care["baten_keur"]).groupby([care["kind"], care["year"], care["gm_code"]]).sum()
+    years = sorted(set(net.loc["realised"].index.get_level_values("year"))
+                   & set(net.loc["budgeted"].index.get_level_values("year")))
+    if not years:
+        raise ValueError("no year has both Iv3 accounts and an Iv3 budget")
+    year = year or years[-1]
+    both = pd.DataFrame({"budget": net.loc[("budgeted", year)], "realised": net.loc[("realised", year)]}).dropna()
+    return pd.Series({"year": year, "municipalities": len(both), "budget_million": both["budget"].sum() / 1000,
+                      "realised_million": both["realised"].sum() / 1000,
+                      "gap_pct": 100 * (both["realised"].sum() / both["budget"].sum() - 1)})
 
 
 def gap_drivers(comparison: pd.DataFrame, drivers: pd.DataFrame, names: list[str]):

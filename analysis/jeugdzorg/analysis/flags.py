@@ -202,14 +202,14 @@ FLAGS: Mapping[str, FlagRecord] = {r.name: r for r in (
     _record(
         "care_mix_outlier", False,
         Wording("Care mix possibly shows where care is booked",
-                "its share of care with residence, net of receipts, lies far outside the national spread; care "
-                "is possibly booked through a regional body",
-                "Care with residence is {value} of its net spending on the care fields in the {year} accounts, "
+                "its share of care with residence in its spending (gross) lies far outside the national spread; "
+                "care is possibly booked through a regional body",
+                "Care with residence is {value} of its spending (gross) on the care fields in the {year} accounts, "
                 "against a national median of {reference}."),
         Wording("Zorgmix laat mogelijk zien waar zorg geboekt wordt",
-                "het aandeel jeugdhulp met verblijf, na aftrek van baten, ligt ver buiten wat bij andere "
+                "het aandeel jeugdhulp met verblijf in de bruto lasten ligt ver buiten wat bij andere "
                 "gemeenten voorkomt; zorg wordt mogelijk via een regio geboekt",
-                "Jeugdhulp met verblijf is {value} van de netto lasten op de zorgtaakvelden in de jaarrekening "
+                "Jeugdhulp met verblijf is {value} van de bruto lasten op de zorgtaakvelden in de jaarrekening "
                 "over {year}. Bij de middelste gemeente is dat {reference}.")),
 )}
 

@@ -39,8 +39,8 @@ class Reconciliation:
         of the coverage step; no figure of the book uses it).
     scope_ratio
         Iv3 accounts over 83454NED for the same municipalities, growth-adjusted
-        (:class:`jeugdzorg.analysis.validation.AccountsCheck`): what the accounts count beyond
-        83454NED.
+        (:class:`jeugdzorg.analysis.validation.AccountsCheck`, net of receipts, so a payment
+        between municipalities counts once): what the accounts count beyond 83454NED.
     accounts_scope_million
         ``all_municipalities_million * scope_ratio``.
     youths_in_care
@@ -51,9 +51,9 @@ class Reconciliation:
     cost_per_client
         ``clients_cost_million`` per young person in care of the same municipalities, EUR.
     accounts_total_million, accounts_year
-        The latest Iv3 accounts, care fields, every municipality, EUR million.
+        The latest Iv3 accounts, care fields net of receipts, every municipality, EUR million.
     budgets_million
-        Iv3 budgets of the care fields per year (every municipality), EUR million; ``budgets_all_million``
+        Iv3 budgets of the care fields net of receipts per year (every municipality), EUR million; ``budgets_all_million``
         every youth task field (from 2025 access and policy as well).
     overspend_million
         Realised minus budgeted cost per year over the municipalities reporting both (83454NED).
@@ -104,11 +104,14 @@ def reconcile(tables: dict[str, pd.DataFrame], accounts: AccountsCheck, year: in
     with_count = reported[reported["gm_code"].map(own).notna()]
 
     care = tables["care_mix"]
+    # Net of receipts: a payment from one municipality to another is spending of the payer and a
+    # receipt of the payee, so summing lasten would count it twice.
+    care = care.assign(net_keur=care["lasten_keur"] - care["baten_keur"].fillna(0))
     care_fields = care[care["category"].isin(COMPARABLE_CATEGORIES)]
     realised = care_fields[care_fields["kind"] == "realised"]
-    accounts_total = realised[realised["year"] == accounts.accounts_year]["lasten_keur"].sum() / 1000
-    budgets = care_fields[care_fields["kind"] == "budgeted"].groupby("year")["lasten_keur"].sum() / 1000
-    budgets_all = care[care["kind"] == "budgeted"].groupby("year")["lasten_keur"].sum() / 1000
+    accounts_total = realised[realised["year"] == accounts.accounts_year]["net_keur"].sum() / 1000
+    budgets = care_fields[care_fields["kind"] == "budgeted"].groupby("year")["net_keur"].sum() / 1000
+    budgets_all = care[care["kind"] == "budgeted"].groupby("year")["net_keur"].sum() / 1000
     both = costs.dropna(subset=["realised_keur", "budgeted_keur"])
     overspend = (both.groupby("year")["realised_keur"].sum() - both.groupby("year")["budgeted_keur"].sum()) / 1000
     return Reconciliation(

@@ -89,7 +89,7 @@ class AccountsCheck:
     table
         Indexed by GM code (boundaries of the boundary year): ``name``, ``cbs_keur`` (83454NED realised,
         EUR 1,000), ``cbs_adjusted_keur`` (times ``growth``), ``accounts_keur`` (Iv3 care fields,
-        lasten), ``youths_in_care`` and ``inhabitants_0_17`` (in ``cbs_year``), ``cbs_per_client``,
+        lasten minus baten), ``accounts_gross_keur`` (lasten), ``youths_in_care`` and ``inhabitants_0_17`` (in ``cbs_year``), ``cbs_per_client``,
         ``accounts_per_client`` (EUR per young person in care), ``cbs_per_youth`` (adjusted) and
         ``accounts_per_youth`` (EUR per inhabitant aged 0-17), ``ratio`` (accounts / adjusted CBS), ``z`` (robust z of log ratio), ``z_per_client`` and
         ``flag`` (a key of :data:`jeugdzorg.analysis.flags.FLAGS` or empty).
@@ -139,16 +139,21 @@ class AccountsCheck:
         return self.table[self.table["flag"] != ""]
 
 
-def _accounts_by_municipality(tables: dict[str, pd.DataFrame], year: int, boundary_year: int) -> pd.Series:
-    """Iv3 realised lasten of the care fields (what 83454NED counts), EUR 1,000, per GM code of
-    ``boundary_year``."""
+def _accounts_by_municipality(tables: dict[str, pd.DataFrame], year: int, boundary_year: int) -> pd.DataFrame:
+    """Iv3 realised care fields (what 83454NED counts), EUR 1,000, per GM code of ``boundary_year``:
+    ``accounts_keur`` net of receipts (lasten minus baten: a central municipality's care bought for
+    its region and paid back by the others counts once, with the municipality that pays) and
+    ``accounts_gross_keur`` (lasten)."""
     care = tables["care_mix"]
     rows = care[(care["kind"] == "realised") & (care["year"] == year) & care["category"].isin(COMPARABLE_CATEGORIES)]
-    sums = rows.groupby("gm_code", as_index=False)["lasten_keur"].sum().assign(year=year)
+    sums = (rows.assign(accounts_keur=rows["lasten_keur"] - rows["baten_keur"].fillna(0),
+                        accounts_gross_keur=rows["lasten_keur"])
+            .groupby("gm_code", as_index=False)[["accounts_keur", "accounts_gross_keur"]].sum().assign(year=year))
     register = tables["register"]
     codes = set(register.loc[register["year"] == boundary_year, "gm_code"])
-    harmonised = harmonise(sums, {"lasten_keur": SUM}, P._mergers(tables), codes, boundary_year)
-    return harmonised.set_index("gm_code")["lasten_keur"]
+    harmonised = harmonise(sums, {"accounts_keur": SUM, "accounts_gross_keur": SUM}, P._mergers(tables), codes,
+                           boundary_year)
+    return harmonised.set_index("gm_code")[["accounts_keur", "accounts_gross_keur"]]
 
 
 def accounts_check(tables: dict[str, pd.DataFrame], boundary_year: int | None = None) -> AccountsCheck:
@@ -159,6 +164,9 @@ def accounts_check(tables: dict[str, pd.DataFrame], boundary_year: int | None = 
     the national growth of 83454NED over its own last year, so that the ratio measures scope and
     booking, not one year's growth.  Both sources are expressed in the municipalities of
     ``boundary_year`` (default: the latest register year), like every other table of the book.
+
+    The accounts are net of receipts (lasten minus baten), like the 83454NED cost: a municipality
+    that buys care for its region and gets it paid back would otherwise book the others' care too.
 
     Rules (records: :data:`jeugdzorg.analysis.flags.FLAGS`): ``no_accounts`` when the accounts book no care at all;
     ``accounts_mismatch`` when the log ratio lies beyond :data:`ROBUST_Z_LIMIT` robust standard
@@ -191,7 +199,7 @@ def accounts_check(tables: dict[str, pd.DataFrame], boundary_year: int | None = 
     accounts = _accounts_by_municipality(tables, accounts_year, boundary)
     out = pd.DataFrame({"name": latest["name"], "cbs_keur": latest["realised_keur"],
                         "youths_in_care": latest["youths_in_care"], "inhabitants_0_17": latest["inhabitants_0_17"]})
-    out = out.join(accounts.rename("accounts_keur"), how="outer")
+    out = out.join(accounts, how="outer")
     names = tables["register"]
     names = names[names["year"] == names["year"].max()].set_index("gm_code")["name"]
     out["name"] = out["name"].fillna(names)
@@ -207,15 +215,17 @@ def accounts_check(tables: dict[str, pd.DataFrame], boundary_year: int | None = 
 
 
 def accounts_rule(table: pd.DataFrame) -> pd.DataFrame:
-    """The accounts rules on ``cbs_keur``, ``accounts_keur``, ``ratio`` (accounts / CBS, growth-adjusted)
-    and ``cbs_per_client`` per municipality.
+    """The accounts rules on ``cbs_keur``, ``accounts_keur`` (net of receipts), ``accounts_gross_keur``
+    (optional; lasten), ``ratio`` (net accounts / CBS, growth-adjusted) and ``cbs_per_client`` per
+    municipality.
 
     Returns
     -------
     pandas.DataFrame
         Same index: ``z`` (robust z of the log ratio), ``z_per_client`` (of the log cost per young
-        person in care) and ``flag``: ``no_accounts`` (accounts book nothing but CBS does),
-        ``accounts_mismatch`` (``|z|`` beyond :data:`ROBUST_Z_LIMIT`), ``cost_per_client``
+        person in care) and ``flag``: ``no_accounts`` (accounts book no spending but CBS does),
+        ``accounts_mismatch`` (``|z|`` beyond :data:`ROBUST_Z_LIMIT`, or receipts at least the
+        spending), ``cost_per_client``
         (``|z_per_client|`` beyond it), or empty.
     """
     positive = table["ratio"] > 0
@@ -225,8 +235,11 @@ def accounts_rule(table: pd.DataFrame) -> pd.DataFrame:
     out["z_per_client"] = robust_z(np.log(table.loc[per_client, "cbs_per_client"])).reindex(table.index)
     flag = pd.Series("", index=table.index)
     flag[out["z_per_client"].abs() > ROBUST_Z_LIMIT] = "cost_per_client"
-    flag[out["z"].abs() > ROBUST_Z_LIMIT] = "accounts_mismatch"
-    flag[table["accounts_keur"].eq(0) & table["cbs_keur"].gt(0)] = "no_accounts"
+    # Receipts as large as the spending leave nothing the municipality pays itself: as far from CBS's
+    # cost as a ratio can be.
+    gross = table["accounts_gross_keur"] if "accounts_gross_keur" in table else table["accounts_keur"]
+    flag[(out["z"].abs() > ROBUST_Z_LIMIT) | (table["ratio"].le(0) & gross.gt(0))] = "accounts_mismatch"
+    flag[gross.eq(0) & table["cbs_keur"].gt(0)] = "no_accounts"
     out["flag"] = flag
     return out
 
@@ -484,14 +497,14 @@ def care_mix_flags(care: pd.DataFrame) -> pd.DataFrame:
 
     Two rules: ``regional_body`` when the receipts of the care fields are at least
     :data:`REGIONAL_RECEIPTS_SHARE` of their lasten; ``care_mix_outlier`` when the share of care with
-    residence (net of receipts) lies beyond :data:`ROBUST_Z_LIMIT` robust standard deviations of the
+    residence in the care fields' lasten (gross, as the care mix everywhere) lies beyond :data:`ROBUST_Z_LIMIT` robust standard deviations of the
     national distribution.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by GM code: ``lasten_keur``, ``baten_keur``, ``receipts_share``, ``residence_gross``,
-        ``residence_net`` (shares, 0-1), ``z_residence`` and ``flag``.
+        Indexed by GM code: ``lasten_keur``, ``baten_keur``, ``net_keur`` (EUR 1,000),
+        ``receipts_share``, ``residence_gross`` (shares, 0-1), ``z_residence`` and ``flag``.
     """
     from ..data.iv3 import WITH_RESIDENCE
 
@@ -505,8 +518,10 @@ def care_mix_flags(care: pd.DataFrame) -> pd.DataFrame:
     out = out[out["lasten_keur"] > 0]
     out["receipts_share"] = out["baten_keur"] / out["lasten_keur"]
     out["residence_gross"] = residence["lasten_keur"] / out["lasten_keur"]
-    out["residence_net"] = residence["net_keur"] / sums["net_keur"]
-    out["z_residence"] = robust_z(out["residence_net"].dropna()).reindex(out.index)
+    out["net_keur"] = sums["net_keur"]
+    # The mix is a share of spending (gross): net of receipts a residential share can go below zero
+    # or above one, which says something about receipts (the regional-body rule), not the mix.
+    out["z_residence"] = robust_z(out["residence_gross"].dropna()).reindex(out.index)
     flag = pd.Series("", index=out.index)
     flag[out["z_residence"].abs() > ROBUST_Z_LIMIT] = "care_mix_outlier"
     flag[out["receipts_share"] >= REGIONAL_RECEIPTS_SHARE] = "regional_body"
@@ -575,8 +590,8 @@ def _flags_latest(tables: dict[str, pd.DataFrame], boundary_year: int) -> pd.Dat
         for code, row in mix[mix["flag"] != ""].iterrows():
             regional = row["flag"] == "regional_body"
             rows.append({"gm_code": code, "name": None, "flag": row["flag"], "year": mix.attrs["year"],
-                         "value": row["receipts_share"] if regional else row["residence_net"],
-                         "reference": REGIONAL_RECEIPTS_SHARE if regional else float(mix["residence_net"].median())})
+                         "value": row["receipts_share"] if regional else row["residence_gross"],
+                         "reference": REGIONAL_RECEIPTS_SHARE if regional else float(mix["residence_gross"].median())})
     rule = residence_rule(tables, boundary_year)
     if rule.year is not None:
         for code, row in rule.affected.iterrows():

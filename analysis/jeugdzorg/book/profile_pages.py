@@ -539,13 +539,11 @@ def _flag_items(p: Profiles, code: str, name: str, rec: Records) -> list[str]:
             values["reference"] = pct(rec.add("flags", "threshold of the rule", year, "%",
                                               rounded(100 * row.reference, "pct_0"), flag), ".0f")
         elif flag == "care_mix_outlier":
-            values["value"] = pct(rec.add("flags", "care with residence, net", year,
-                                          "% of net spending on the care fields", rounded(100 * row.value, "pct"), flag))
+            values["value"] = pct(rec.add("flags", "care with residence, gross", year, "% of spending on the care fields",
+                                          rounded(100 * row.value, "pct"), flag))
             values["reference"] = pct(rec.add("flags", "national median", year, "%",
                                               rounded(100 * row.reference, "pct"), flag))
         detail = rec_.detail("nl", **{k: values[k] for k in rec_.fields})
-        if flag == "care_mix_outlier":
-            detail += " De figuur onder 'Waaraan het geld opgaat' toont de bruto lasten."
         if rec_.keeps_out_of_rankings:
             consequence = ("De cijfers zijn overal gemarkeerd. Ze tellen niet mee in de berekening van de verwachting, "
                            "in ranglijsten en in uitspraken over hoger of lager dan verwacht.")
