@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -10,7 +11,16 @@ import pytest
 
 from jeugdzorg.data.raw_provenance import PROVENANCE_FILE, record_provenance
 from jeugdzorg.data.snapshot import input_files, load_snapshot
-from jeugdzorg.paths import RAW_DIR, data_dir
+from jeugdzorg.paths import PROJECT_ROOT, RAW_DIR, data_dir
+
+
+@pytest.fixture
+def make():
+    """make.py as a module (its main() only runs when executed)."""
+    spec = importlib.util.spec_from_file_location("make_under_test", PROJECT_ROOT / "make.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,6 @@ Python is rebuilt."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import subprocess
 import sys
@@ -53,15 +52,6 @@ def lock_entries() -> list[tuple[str, str, str | None, list[str]]]:
         assert match, f"not a locked entry: {line!r}"
         entries.append((_normal(match["name"]), match["version"], match["marker"], []))
     return entries
-
-
-@pytest.fixture
-def make():
-    """make.py as a module (its main() only runs when executed)."""
-    spec = importlib.util.spec_from_file_location("make_under_test", PROJECT_ROOT / "make.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_every_locked_package_has_the_hashes_of_its_files():

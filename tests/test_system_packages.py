@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 
 import pytest
 
 from jeugdzorg.book import pdf
-from jeugdzorg.paths import PROJECT_ROOT
 
 from tests import browser
-
-
-@pytest.fixture
-def make():
-    """make.py as a module (its main() only runs when executed)."""
-    spec = importlib.util.spec_from_file_location("make_under_test", PROJECT_ROOT / "make.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_the_package_lists_agree(make):
