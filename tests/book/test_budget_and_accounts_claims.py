@@ -33,8 +33,8 @@ def test_each_source_states_its_budget_kind_and_unknown_is_said(budget_glue):
 
 def test_the_realised_gap_and_ratio_are_the_analysis_layers(tables, budget_glue):
     gap = budget.realised_vs_budget(tables)
-    assert int(budget_glue["bg_gap_year"]) == gap["year"]
-    assert float(budget_glue["bg_gap_pct"]) == rounded(gap["gap_pct"], "pct_0")
+    assert int(budget_glue["bg_rvb_year"]) == gap["year"]
+    assert float(budget_glue["bg_rvb_pct"]) == rounded(gap["gap_pct"], "pct_0")
     realised = budget.accounts_vs_model(tables)
     usable = realised[realised["comparable"]]
     assert float(budget_glue["bg_acc_national_ratio"]) == rounded(usable["budget_eur"].sum() / usable["model_eur"].sum(),
