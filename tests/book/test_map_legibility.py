@@ -9,6 +9,7 @@ import pytest
 
 gpd = pytest.importorskip("geopandas")
 
+from jeugdzorg.analysis.figure_geometry import map_classes  # noqa: E402
 from jeugdzorg.book import maps as geo  # noqa: E402
 from jeugdzorg.data.snapshot import load_boundaries  # noqa: E402
 
@@ -33,15 +34,15 @@ def _shown_px(fig, points: float) -> float:
 def test_legend_title_and_source_are_at_least_12_px_on_a_phone(boundaries_2025, kind):
     codes = boundaries_2025["gm_code"]
     if kind == "classed":
-        values = pd.Series(np.linspace(400, 3700, len(codes)), index=codes.to_numpy())
-        fig = geo.choropleth(boundaries_2025, values, title="Youth-care cost per young inhabitant, 2022",
-                             legend_title="EUR per inhabitant 0-17")
+        values = pd.Series(np.linspace(400, 3700, len(codes)), index=codes.to_numpy(), name="cost")
+        fig = geo.choropleth(map_classes(values, classes=5), column="cost", boundaries=boundaries_2025,
+                             title="Youth-care cost per young inhabitant, 2022", legend_title="EUR per inhabitant 0-17")
     else:
-        labels = pd.Series(["above", "below", "within"] * (len(codes) // 3) + ["within"] * (len(codes) % 3),
-                           index=codes.to_numpy())
-        fig = geo.categorical_map(boundaries_2025, labels, {"above": "#b2182b", "below": "#2166ac",
-                                                           "within": "#f7f7f7"},
-                                  title="Actual cost against the need benchmark", legend_title="Verdict")
+        labels = pd.DataFrame({"gm_code": codes.to_numpy(), "verdict": (["above", "below", "within"] * len(codes))[:len(codes)]})
+        fig = geo.categorical_map(labels, column="verdict", colours={"above": "#b2182b", "below": "#2166ac",
+                                                                     "within": "#f7f7f7"},
+                                  boundaries=boundaries_2025, title="Actual cost against the need benchmark",
+                                  legend_title="Verdict")
     legend = fig.axes[0].get_legend()
     sizes = {"legend": min(t.get_fontsize() for t in legend.get_texts()),
              "legend title": legend.get_title().get_fontsize(),
