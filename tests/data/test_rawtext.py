@@ -137,7 +137,9 @@ def _calls(tree: ast.AST) -> set[str]:
 def test_only_the_raw_text_module_reads_delimited_files():
     """One reader for raw files: no other module runs ``csv`` or ``pd.read_csv`` (the registry reads the
     project's own snapshot back, which is not a raw file)."""
-    allowed = {"data/rawtext.py": {"csv"}, "data/registry.py": {"read_csv"}}
+    # The registry reads the project's own snapshot back; publish reads a figure's own glued CSV text back
+    # (figures are drawn from it): neither is a raw file.
+    allowed = {"data/rawtext.py": {"csv"}, "data/registry.py": {"read_csv"}, "book/publish.py": {"read_csv"}}
     for path in sorted(PACKAGE_DIR.rglob("*.py")):
         relative = str(path.relative_to(PACKAGE_DIR))
         used = _calls(ast.parse(path.read_text(encoding="utf-8")))

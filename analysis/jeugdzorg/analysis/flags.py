@@ -6,7 +6,7 @@ that names a flag (the validation chapter's table, the benchmark table, the muni
 reasons of the verdicts) reads it here, so adding a flag rule touches the rule and its record only.
 
 A rule shows a pattern, never a cause: the words say "possibly" / "mogelijk" and never assert what
-the data cannot show (``../shared/dutch-terms.md``).  The detail of a flag is a template with named
+the data cannot show (the project's Dutch terms and tone guide).  The detail of a flag is a template with named
 fields (:attr:`FlagRecord.fields`) that the book layer fills with numbers it has rounded and
 formatted in the reader's notation; nothing here formats a number.
 """
@@ -32,7 +32,7 @@ class Wording:
     rule
         The rule in one sentence, without a final full stop.
     detail
-        What the rule found for one municipality: a :meth:`str.format` template over the record's
+        What the rule found for one municipality: a ``str.format`` template over the record's
         :attr:`FlagRecord.fields`, one or more full sentences.
     """
 

@@ -193,7 +193,7 @@ def _years(years: list[int]) -> str:
 class Records:
     """Every number of one page, rounded, in the long form of its CSV download.
 
-    A number is shown on the page under its key ``(section, measure, year)``: :meth:`value` gives it
+    A number is shown on the page under its key ``(section, measure, year)``: ``value`` gives it
     back, so a test can tie each displayed number to its quantity.
     """
 
