@@ -73,7 +73,7 @@ def test_no_live_code_leftovers(built_html):
 def test_pages_with_lang_nl_front_matter_are_marked_dutch(built_html):
     dutch = {p.stem for p in BOOK_DIR.glob("*.md")
              if re.match(r"---\n(?:.*\n)*?lang:\s*nl\n(?:.*\n)*?---\n", p.read_text(encoding="utf-8"))}
-    assert dutch == {"samenvatting"}
+    assert dutch == {"samenvatting", "profiles"}  # the Samenvatting and the index of the (Dutch) municipality pages
     for page in sorted((built_html / "book").glob("*.html")):
         assert _parse(page).html_lang == ("nl" if page.stem in dutch else "en"), page.name
 
