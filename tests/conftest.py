@@ -14,6 +14,29 @@ from jeugdzorg.data.snapshot import input_files, load_snapshot
 from jeugdzorg.paths import PROJECT_ROOT, RAW_DIR, data_dir
 
 
+#: Session fixtures of the book tests that build or serve the strict HTML (tests/book/conftest.py).
+HTML_FIXTURES = {"built_html", "book_server", "book_page", "incremental_rebuild"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """How the test command shares the work between processes (``pytest -n auto --dist loadgroup``).
+
+    Every file's tests run in one process, so a module's costly fixtures (a new edition built, the
+    chapters re-executed on a perturbed snapshot) and a notebook's cells (nbval runs them in order,
+    in one kernel) are never split.  Every file with a test that reads the built HTML runs in the
+    same process, so the strict HTML is built once.  Files marked ``slow`` start first, so the
+    longest work does not begin last.  Without ``-n`` the marks do nothing and the order is kept.
+    """
+    html_files = {item.nodeid.split("::")[0] for item in items
+                  if HTML_FIXTURES & set(getattr(item, "fixturenames", ()))}
+    for item in items:
+        file = item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group("built-html" if file in html_files else file))
+    if getattr(config.option, "numprocesses", None):
+        slow = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow")}
+        items.sort(key=lambda item: item.nodeid.split("::")[0] not in slow)  # stable: order kept within
+
+
 @pytest.fixture
 def make():
     """make.py as a module (its main() only runs when executed)."""

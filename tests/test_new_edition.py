@@ -27,6 +27,8 @@ from jeugdzorg.data.snapshot import load_snapshot
 from tests.edition import NEW_YEAR, REVISED_YEAR, register_year, simulate_new_edition
 from tests.helpers import glued_values
 
+pytestmark = pytest.mark.slow  # builds the book or re-executes chapters: scheduled first under -n
+
 
 def profiles() -> tuple[str, ...]:
     """Two municipality pages to look at: the largest and the smallest municipality of the register

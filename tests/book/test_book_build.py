@@ -21,6 +21,8 @@ from jeugdzorg.paths import BOOK_DIR
 
 from .conftest import CHAPTER, KEY
 
+pytestmark = pytest.mark.slow  # builds the book or re-executes chapters: scheduled first under -n
+
 
 @pytest.fixture(scope="module")
 def built(built_html):

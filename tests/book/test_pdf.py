@@ -21,6 +21,8 @@ from jeugdzorg.paths import BOOK_DIR
 
 from tests.helpers import glued_values, load_notebook
 
+pytestmark = pytest.mark.slow  # builds the book or re-executes chapters: scheduled first under -n
+
 PASTED = re.compile(r"\{glue:text\}`([\w./]+\.ipynb)::(\w+)(?::([^`]*))?`")
 
 

@@ -29,6 +29,8 @@ from jeugdzorg.data.snapshot import load_snapshot
 from jeugdzorg.paths import BOOK_DIR, data_dir
 from tests.helpers import reseal_manifest
 
+pytestmark = pytest.mark.slow  # builds the book or re-executes chapters: scheduled first under -n
+
 SEEDS = (1, 2, 3)
 ULP = 2.0 ** -52
 

@@ -25,6 +25,8 @@ notebooks run in parallel, one BLAS thread each.
 from __future__ import annotations
 
 import ast
+import copy
+import functools
 import json
 import os
 import shutil
@@ -95,9 +97,15 @@ def template_path(name: str) -> Path:
 
 def read_template(path: Path):
     """The template as a notebook, with stable cell ids and without jupytext's own metadata."""
+    return copy.deepcopy(_parsed_template(Path(path).read_text(encoding="utf-8")))
+
+
+# A build reads each template twice (its parameters, its fingerprint); parsed once per text.
+@functools.lru_cache(maxsize=64)
+def _parsed_template(text: str):
     import jupytext
 
-    notebook = jupytext.read(path, fmt="md:myst")
+    notebook = jupytext.reads(text, fmt="md:myst")
     notebook.metadata.pop("jupytext", None)
     for number, cell in enumerate(notebook.cells):
         cell["id"] = f"cell-{number:02d}"
@@ -488,6 +496,14 @@ def publish(built: Path, served: Path, staging: Path) -> int:
     return copied
 
 
+def html_is_current(target: Path, fingerprint: str, strict: bool) -> bool:
+    """Whether the served book in ``target``/html was built from sources with ``fingerprint`` (see
+    :func:`html_fingerprint`) -- and, for a ``strict`` build, without a warning."""
+    stamp = target / "html" / STAMP
+    return (stamp.is_file() and stamp.read_text().strip() == fingerprint
+            and (not strict or (target / STATE_DIR / "clean").is_file()))
+
+
 def build_html(*, strict: bool = False, target: Path = BUILD_DIR, progress: Progress = _print,
                force: bool = False, source_root: Path = PROJECT_ROOT, jobs: int = SPHINX_JOBS,
                swap_also: list[tuple[Path, Path]] | None = None) -> Path:
@@ -527,9 +543,7 @@ def build_html(*, strict: bool = False, target: Path = BUILD_DIR, progress: Prog
     remove_stale(target, ["html"], [served])
     fingerprint = html_fingerprint(source_root)
     clean = state / "clean"
-    stamp = served / STAMP
-    if (not force and stamp.is_file() and stamp.read_text().strip() == fingerprint
-            and (not strict or clean.is_file())):
+    if not force and html_is_current(target, fingerprint, strict):
         # Nothing Sphinx reads changed, so neither did what ``swap_also`` would bring: nothing to swap.
         progress("HTML is up to date")
         return served / "index.html"
@@ -575,6 +589,24 @@ def _chapters_without_data() -> list[str]:
     return [name for name in chapters() if name not in chapter_names()]
 
 
+def _nothing_to_do(overrides: dict[str, Any] | None, only: list[str] | None, execute: bool, strict: bool,
+                   book_dir: Path, build_dir: Path, progress: Progress) -> bool:
+    """Whether every notebook of ``book_dir`` and the served HTML are current, so :func:`build_book`
+    need not stage a copy of the book (copying its thousands of files was most of a no-op rebuild).
+
+    Answers only for the project's own book with every chapter in it; anything else is staged."""
+    if book_dir.resolve() != (PROJECT_ROOT / "book").resolve() or _chapters_without_data():
+        return False
+    tasks = planned_notebooks(overrides, only) if execute else []
+    stale = [task for task in tasks if task.recorded(book_dir) != task.fingerprint()]
+    if stale or not html_is_current(build_dir, html_fingerprint(PROJECT_ROOT), strict):
+        return False
+    for task in tasks:
+        progress(f"[cached] {task.output} is up to date")
+    progress("HTML is up to date")
+    return True
+
+
 def build_book(overrides: dict[str, Any] | None = None, only: list[str] | None = None, *,
                extra: list[Task] | None = None, execute: bool = True, force: bool = False, jobs: int = 2,
                strict: bool = False, book_dir: Path = BOOK_DIR, build_dir: Path = BUILD_DIR,
@@ -611,6 +643,8 @@ def build_book(overrides: dict[str, Any] | None = None, only: list[str] | None =
     removed = remove_stale(book_dir.parent, ["book", "build"], [book_dir, build_dir])
     if removed:
         progress(f"removed {len(removed)} temporary path(s) left by an interrupted run")
+    if not force and not extra and _nothing_to_do(overrides, only, execute, strict, book_dir, build_dir, progress):
+        return build_dir / "html" / "index.html"
     staging = Path(tempfile.mkdtemp(prefix=".tmp-book-", dir=book_dir.parent))
     try:
         shutil.copytree(book_dir, staging / "book")

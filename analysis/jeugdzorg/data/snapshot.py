@@ -11,7 +11,9 @@ entry before it is imported (:mod:`jeugdzorg.data.raw_provenance`).
 
 from __future__ import annotations
 
+import copy
 import datetime
+import functools
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass
@@ -302,8 +304,14 @@ def read_manifest(data_dir: Path | None = None) -> dict[str, Any] | None:
     path = Path(data_dir or default_data_dir()) / MANIFEST_NAME
     if not path.is_file():
         return None
-    with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return copy.deepcopy(_parsed_yaml(path.read_bytes()))
+
+
+# A build reads the manifest once per notebook (its missing parts decide the chapters); parsing the
+# same bytes again each time cost a no-op rebuild seconds.  Keyed by the bytes: never stale.
+@functools.lru_cache(maxsize=8)
+def _parsed_yaml(text: bytes) -> Any:
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def staleness(raw_dir: Path, data_dir: Path, without: frozenset[str] = frozenset()) -> str | None:
