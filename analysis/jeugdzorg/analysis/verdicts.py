@@ -76,6 +76,14 @@ def _demeaned_moments(years: Sequence[int], rho: float) -> tuple[float, float]:
     return float(np.trace(cov)), float(np.sum(lag * cov))
 
 
+def _positions_by_code(codes: pd.Series) -> list[np.ndarray]:
+    """The row positions of each GM code, codes in sorted order, rows in their order: the groups of
+    ``groupby`` without a pandas object per group (the verdicts are computed thousands of times in
+    the robustness checks, and per-group Series were most of their time)."""
+    indices = codes.groupby(codes.to_numpy()).indices
+    return [indices[code] for code in sorted(indices)]
+
+
 def estimate_rho(residuals: pd.Series, groups: pd.Series) -> float:
     """The AR(1) correlation of the transient part by the method of moments (see the module).
 
@@ -91,12 +99,13 @@ def estimate_rho(residuals: pd.Series, groups: pd.Series) -> float:
     frame = frame.dropna(subset=["z"])
     observed_sq = observed_lag = 0.0
     patterns: dict[tuple[int, ...], int] = {}
-    for _, rows in frame.groupby("gm_code"):
-        if len(rows) < 3:
+    z_all, year_all = frame["z"].to_numpy(), frame["year"].to_numpy()
+    for positions in _positions_by_code(frame["gm_code"]):
+        if len(positions) < 3:
             continue
-        rows = rows.sort_values("year")
-        d = rows["z"].to_numpy() - rows["z"].mean()
-        y = rows["year"].to_numpy()
+        positions = positions[np.argsort(year_all[positions])]
+        z, y = z_all[positions], year_all[positions]
+        d = z - z.mean()
         observed_sq += float(d @ d)
         observed_lag += float(sum(d[i] * d[i - 1] for i in range(1, len(d)) if y[i] - y[i - 1] == 1))
         key = tuple(int(v) for v in y)
@@ -235,12 +244,16 @@ def lasting_gaps(residuals: pd.Series, groups: pd.Series, *, rho: float | None =
     if estimated:
         rho = estimate_rho(in_fit, groups)
     per = residuals.groupby(level="gm_code")
-    years = per.apply(lambda r: tuple(int(y) for y in r.index.get_level_values("year")))
+    codes_sorted = sorted(per.indices)
+    positions = [per.indices[code] for code in codes_sorted]
+    values, year_of = residuals.to_numpy(), residuals.index.get_level_values("year").to_numpy()
+    years = pd.Series([tuple(int(y) for y in year_of[p]) for p in positions],
+                      index=pd.Index(codes_sorted, name="gm_code"), dtype=object)
     sums = {code: correlation_sums(ys, rho) for code, ys in years.items()}
     one_r_one = pd.Series({c: s[0] for c, s in sums.items()})
     n = pd.Series({c: s[1] for c, s in sums.items()})
     mean = per.mean()
-    within_ss = per.apply(lambda r: float(((r - r.mean()) ** 2).sum()))
+    within_ss = pd.Series([float(((values[p] - values[p].mean()) ** 2).sum()) for p in positions], index=years.index)
     group = pd.Series(years.index.map(groups), index=years.index)
 
     fitted = years.index.isin(list(in_fit.index.get_level_values("gm_code").unique())) & (n >= 2).to_numpy()

@@ -268,10 +268,13 @@ def harmonise(table: pd.DataFrame, rules: dict[str, Rule], mergers: pd.DataFrame
             local = pd.concat([local, absent], ignore_index=True)
     pairs = local[[code, period]].drop_duplicates()
     events = _events(mergers)
+    # A code that no reorganisation ever moves stays itself: most of them, so they skip the walk.
+    movers = {old for _, moves in events for old in moves}
     links = [
         (orig, year, target, share)
         for orig, year in pairs.itertuples(index=False)
-        for target, share in _carry_forward(orig, int(year), boundary_year, events).items()
+        for target, share in (_carry_forward(orig, int(year), boundary_year, events) if orig in movers
+                              else {orig: 1.0}).items()
     ]
     link = pd.DataFrame(links, columns=[code, period, "_target", "_share"])
     unknown = sorted(set(link["_target"]) - register_codes)
