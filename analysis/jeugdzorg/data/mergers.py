@@ -226,6 +226,16 @@ class Rule:
 SUM = Rule("sum")
 
 
+def _constituents(merged: pd.DataFrame, keys: list[str], code: str) -> pd.Series:
+    """Per ``keys`` group, its distinct codes, sorted and joined by ``+`` (a plain loop: a pandas
+    aggregation per group cost seconds, as the panels are harmonised dozens of times per book)."""
+    joined: dict[tuple, list[str]] = {}
+    for *key, value in merged[[*keys, code]].drop_duplicates().itertuples(index=False):
+        joined.setdefault(tuple(key), []).append(value)
+    index = pd.MultiIndex.from_tuples(list(joined), names=keys)
+    return pd.Series(["+".join(sorted(codes)) for codes in joined.values()], index=index, dtype=object)
+
+
 def harmonise(table: pd.DataFrame, rules: dict[str, Rule], mergers: pd.DataFrame,
               register_codes: set[str], boundary_year: int, *, code: str = "gm_code",
               period: str = "year", expected: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -306,7 +316,7 @@ def harmonise(table: pd.DataFrame, rules: dict[str, Rule], mergers: pd.DataFrame
             out[variable] = np.where(out["_n"] == 1, single, mean)
         else:
             raise ValueError(f"unknown rule {rule.how!r} for {variable}")
-    out["constituents"] = merged.groupby(keys, sort=True)[code].agg(lambda s: "+".join(sorted(set(s))))
+    out["constituents"] = _constituents(merged, keys, code).reindex(out.index)
     out = out.drop(columns="_n").reset_index().rename(columns={"_target": code})
     if not national.empty:
         national["constituents"] = national[code]
