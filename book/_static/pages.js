@@ -1,26 +1,11 @@
-/* Two small fixes in the reader's browser, after the theme has drawn the page.
+/* Two small fixes in the reader's browser, after the theme has drawn the page (tables that do not
+   fit their column: book/_static/tables.js).
 
-   1. Tables with the class jz-stack (the municipality pages) stack on a phone: each row becomes a
-      block and each cell shows its column's name (data-label, from the table's header), so no table
-      needs sideways scrolling (book/_static/jeugdzorg.css).
-   2. The theme's controls whose accessible name does not contain their visible text (WCAG 2.5.3,
+   1. The theme's controls whose accessible name does not contain their visible text (WCAG 2.5.3,
       axe rule label-content-name-mismatch) are named by that text.
-   3. The bibliography's entries are list items of its list. */
+   2. The bibliography's entries are list items of its list. */
 (function () {
   "use strict";
-
-  function labelStackedTables() {
-    document.querySelectorAll("table.jz-stack").forEach(function (table) {
-      var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
-        return th.textContent.trim();
-      });
-      table.querySelectorAll("tbody tr").forEach(function (tr) {
-        Array.prototype.forEach.call(tr.children, function (cell, i) {
-          if (heads[i]) cell.setAttribute("data-label", heads[i]);
-        });
-      });
-    });
-  }
 
   function nameButtonsByTheirText() {
     // A control with visible text whose label says something else (the search button "Search ...
@@ -51,7 +36,6 @@
   }
 
   function start() {
-    labelStackedTables();
     nameButtonsByTheirText();
     bibliographyAsAList();
   }

@@ -31,15 +31,18 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 #: (Ermelo), a flagged municipality (GM0489), Rotterdam, and 's-Gravenhage (found as "Den Haag").
 PROFILE_SAMPLE = ("GM0363", "GM0096", "GM0088", "GM0233", "GM0489", "GM0599", "GM0518")
 
-#: The tables and figures of the article wider than its text column, with what they are.
+#: The tables and figures of the article wider than its text column (or than the full width of a cell
+#: tagged ``full-width``, which the theme lets use the margin), with what they are.  A table counts with
+#: its full width, also where it scrolls inside a box of the column's width.
 OVERFLOW_SCRIPT = """
 const article = document.querySelector('.bd-article') || document.body;
-const style = getComputedStyle(article);
-const column = article.getBoundingClientRect();
-const left = column.left + parseFloat(style.paddingLeft), right = column.right - parseFloat(style.paddingRight);
 const out = [];
 for (const el of article.querySelectorAll('table, figure img, figure svg, div.cell_output img')) {
   if (el.closest('table') && el.tagName !== 'TABLE') continue;
+  const room = el.closest('.tag_full-width') || article;
+  const style = getComputedStyle(room);
+  const column = room.getBoundingClientRect();
+  const left = column.left + parseFloat(style.paddingLeft), right = column.right - parseFloat(style.paddingRight);
   const box = el.getBoundingClientRect();
   if (box.width === 0) continue;
   const width = Math.max(box.width, el.scrollWidth || 0);

@@ -124,3 +124,39 @@ def test_the_map_and_the_chapters_count_the_same_verdicts(maps):
     markdown = "\n".join("".join(c["source"]) for c in maps["cells"] if c["cell_type"] == "markdown")
     assert "between_fit" not in "".join("".join(c["source"]) for c in maps["cells"]), "point residuals are back"
     assert "{glue:text}`panel_models.ipynb::pm_bm_above:s`" in markdown
+
+
+def test_the_dutch_table_of_the_index_shows_the_chapters_numbers_in_dutch(rows):
+    """The benchmark table a reader reaches from the Dutch index: the chapter's rounded numbers (the CSV
+    download), written the Dutch way (2.220; −24), in Dutch words, the verdict first."""
+    from jeugdzorg.book.profile_pages import INDEX_PAGE, VERDICT_NL
+
+    _, _, _, numbers = rows
+    index = (BOOK_DIR / INDEX_PAGE).read_text(encoding="utf-8")
+    lines = [line for line in index.split(":name: profiles-benchmark-table")[1].split("```")[0].splitlines()
+             if line.startswith("|")]
+    head = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    assert head == ["Gemeente", "Oordeel", "Blijvend verschil (%)", "Werkelijke kosten (€)",
+                    "Verwachte kosten (€)", "Bandbreedte 95% (€)", "Signalen"]
+    english_to_dutch = {"above": VERDICT_NL["above"], "below": VERDICT_NL["below"],
+                        "within": VERDICT_NL["within"], "not assessed": VERDICT_NL["not assessed"]}
+
+    def dutch(value: float, sign: str = "") -> str:
+        return MISSING if pd.isna(value) else format(value, f"{sign},.0f").replace(",", ".").replace("-", "\N{MINUS SIGN}")
+
+    by_code = numbers.set_index("gm_code")
+    seen = set()
+    for line in lines[2:]:
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        code = re.search(rf"\({PAGES_DIR}/(GM\d{{4}})\.md\)", cells[0])[1]
+        n = by_code.loc[code]
+        assert cells[1] == english_to_dutch[n["verdict"]], code
+        assert cells[3] == dutch(n["actual_eur"]) and cells[4] == dutch(n["expected_eur"]), code
+        assert cells[5] == (MISSING if pd.isna(n["lower_95"]) else f"{dutch(n['lower_95'])}–{dutch(n['upper_95'])}")
+        if n["verdict"] == "not assessed":
+            assert cells[2] == MISSING and cells[6] != MISSING, code  # no gap, and the reason why
+        else:
+            assert cells[2] == (f"{dutch(n['lasting_gap_pct'], '+')} ({dutch(n['lasting_lower_pct'], '+')} tot "
+                                f"{dutch(n['lasting_upper_pct'], '+')})"), code
+        seen.add(code)
+    assert seen == set(by_code.index)

@@ -2,8 +2,8 @@
 
 Checked as a reader would: the table loads with no console error and no request to another host,
 sorts by a number both ways with the missing values last both times, sorts from the keyboard, finds
-'s-Gravenhage when "Den Haag" is typed, leads from a row to the municipality's page, and scrolls
-inside its own box on a phone; the book's search finds a municipality by its common name.
+'s-Gravenhage when "Den Haag" is typed, leads from a row to the municipality's page, and on a phone is
+stacked with the verdict first and still sorts; the book's search finds a municipality by its common name.
 
 The pages are the strictly built book served on 127.0.0.1 (fixtures ``book_server``, ``browser`` and
 ``book_page`` of ``tests/book/conftest.py``); clicks and keys go through Selenium's driver.
@@ -176,17 +176,26 @@ def test_the_books_search_finds_a_municipality_by_its_common_name(browser, book_
     assert visit.console_errors == [] and visit.foreign_requests == []
 
 
-def test_on_a_phone_the_table_scrolls_inside_its_box_and_a_page_fits(browser, book_server):
+def test_on_a_phone_the_table_is_stacked_with_the_verdict_first_and_still_sorts(browser, book_server):
     width = PHONE[0]
     try:
         visit = open_table(browser, book_server, PHONE)
         driver = browser.driver
         assert driver.execute_script("return window.innerWidth") <= width, "the window is not phone-wide"
         assert visit.page_width <= visit.window_width <= width
-        box = "document.querySelector('#benchmark').parentElement"
-        assert driver.execute_script(f"return {box}.scrollWidth > {box}.clientWidth"), \
-            "the wide table is not in a scrolling box"
-        assert driver.execute_script(f"return getComputedStyle({box}).overflowX") in ("auto", "scroll")
+        table = driver.find_element(By.ID, "benchmark")
+        assert "jz-stacked" in table.get_attribute("class")
+        assert table.rect["width"] <= width, "the stacked table is wider than the phone"
+        cells = table.find_elements(By.CSS_SELECTOR, "tbody tr:first-child > td")
+        labels = [driver.execute_script("return getComputedStyle(arguments[0], '::before').content", c) for c in cells]
+        assert labels[1] == '"Verdict (lasting gap)"' and all(label.startswith('"') for label in labels[1:])
+        # the headings stay on screen as sort buttons; the rows drawn after a sort are labelled too
+        index = column(driver, ACTUAL)
+        heading = driver.execute_script(f"return {TABLE}.column({index}).header()")
+        assert heading.is_displayed() and heading.rect["width"] > 0
+        assert sort_by(driver, index) == [[index, "asc"]]
+        wait_for(driver, "return [...document.querySelectorAll('#benchmark tbody td')]"
+                         ".every(td => td.hasAttribute('data-label'))")
         assert visit.console_errors == [] and visit.foreign_requests == []
         profile = settled(browser, browser.visit(book_server.url("book/profiles/GM0233.html")))
         assert profile.page_width <= profile.window_width <= width

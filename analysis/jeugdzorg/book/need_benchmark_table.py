@@ -23,26 +23,40 @@ MISSING = "–"
 VERDICT_TEXT = {"above": "above the expected range", "below": "below the expected range",
                 "within": "within the expected range", "not assessed": "not assessed"}
 #: Short forms of the reasons :func:`jeugdzorg.analysis.need_benchmark.need_benchmark` gives for "not assessed".
-REASON_SHORT = (("flagged", "flagged cost: not ranked"),
-                ("fewer than two years", "fewer than two usable years"))
+REASON_SHORT = (("flagged", {"en": "flagged cost: not ranked", "nl": "signaal bij de kosten: geen oordeel"}),
+                ("fewer than two years", {"en": "fewer than two usable years", "nl": "minder dan twee bruikbare jaren"}))
 #: Kinds of the numbers of the table (:mod:`jeugdzorg.book.precision`).
 KINDS = {"actual_eur": "eur", "expected_eur": "eur", "lower_90": "eur", "upper_90": "eur", "lower_95": "eur",
          "upper_95": "eur", "actual_vs_expected_pct": "pct_0", "lasting_gap_pct": "pct_0",
          "lasting_lower_pct": "pct_0", "lasting_upper_pct": "pct_0"}
 
 
-def short_reason(reason: str) -> str:
-    """A reason for "not assessed" in a few words."""
+def short_reason(reason: str, language: str = "en") -> str:
+    """A reason for "not assessed" in a few words of ``language``."""
     for prefix, short in REASON_SHORT:
         if reason.startswith(prefix):
-            return short
+            return short[language]
     return reason
 
 
-def flag_text(flags: list[str], ranking: set[str]) -> str:
-    """The flags' labels (:mod:`jeugdzorg.analysis.flags`), ``'; '``-joined, a ranking flag marked
-    ``(not ranked)``."""
-    return "; ".join(record(f).label("en") + (" (not ranked)" if f in ranking else "") for f in flags)
+#: How the table marks a flag that keeps a municipality out of the ranking, per language.
+NOT_RANKED = {"en": " (not ranked)", "nl": " (geen oordeel)"}
+
+
+def flag_text(flags: list[str], ranking: set[str], language: str = "en") -> str:
+    """The flags' labels (:mod:`jeugdzorg.analysis.flags`) in ``language``, ``'; '``-joined, a ranking
+    flag marked ``(not ranked)``."""
+    return "; ".join(record(f).label(language) + (NOT_RANKED[language] if f in ranking else "") for f in flags)
+
+
+def benchmark_numbers(bench: NeedBenchmark) -> pd.DataFrame:
+    """The numbers of the benchmark table, rounded by kind (:data:`KINDS`), by GM code: the one
+    rounding that the chapter's table, its CSV and the Dutch table of the municipality pages' index
+    show.  A municipality that is not assessed has no deviation: sorting by it is a ranking, which
+    leaves flagged municipalities out (their actual cost and benchmark stay in the table, marked)."""
+    numbers = precision.rounded_frame(bench.table[list(KINDS)], KINDS)
+    numbers.loc[bench.table["verdict"] == "not assessed", ["actual_vs_expected_pct", "lasting_gap_pct"]] = float("nan")
+    return numbers
 
 
 def _number(value: float | int | None) -> str:
@@ -67,15 +81,13 @@ def benchmark_rows(bench: NeedBenchmark, register: pd.DataFrame, flags: pd.DataF
     Returns
     -------
     tuple of pandas.DataFrame
-        The cells (text and HTML, alphabetical by name, ``Also known as`` for the search only) and
+        The cells (text and HTML, alphabetical by name, the verdict first, ``Also known as`` for the
+        search only) and
         the rounded numbers with the verdict, the reason and the flags (the CSV download).
     """
     table = bench.table.join(register.set_index("gm_code")[["province", "jz_region"]])
-    numbers = precision.rounded_frame(table[list(KINDS)], KINDS)
+    numbers = benchmark_numbers(bench)
     assessed = table["verdict"] != "not assessed"
-    # A municipality that is not assessed has no deviation: sorting by it is a ranking, which leaves
-    # flagged municipalities out (their actual cost and benchmark stay in the table, marked).
-    numbers.loc[~assessed, ["actual_vs_expected_pct", "lasting_gap_pct"]] = float("nan")
     by_code = flags.groupby("gm_code")["flag"].agg(lambda f: sorted(set(f)))
     ranking = set(flags.loc[flags["ranking"], "flag"])
     rows = []
@@ -95,14 +107,15 @@ def benchmark_rows(bench: NeedBenchmark, register: pd.DataFrame, flags: pd.DataF
         gap, lasting = n["actual_vs_expected_pct"], n["lasting_gap_pct"]
         signed = lambda v: precision.fmt(v, "+.0f").replace("-", "\N{MINUS SIGN}")  # noqa: E731
         rows.append({
-            "Municipality": shown, "Province": row["province"], "Youth-care region": row["jz_region"],
+            "Municipality": shown, "Verdict (lasting gap)": VERDICT_TEXT[str(row["verdict"])],
+            "Province": row["province"], "Youth-care region": row["jz_region"],
             "Actual (EUR)": _number(n["actual_eur"]), "Need benchmark (EUR)": _number(n["expected_eur"]),
             "90% interval (EUR)": interval[90], "95% interval (EUR)": interval[95],
             "Actual vs benchmark (%)": MISSING if pd.isna(gap) else signed(gap),
             "Lasting gap (%)": (MISSING if pd.isna(lasting) else
                                 f"{signed(lasting)} ({signed(n['lasting_lower_pct'])} to {signed(n['lasting_upper_pct'])}; "
                                 f"{row['gap_years']})"),
-            "Verdict (lasting gap)": VERDICT_TEXT[str(row["verdict"])], "Flags and reasons": notes or "",
+            "Flags and reasons": notes or "",
             "Also known as": ", ".join(aliases(str(code), name)),
         })
     cells = pd.DataFrame(rows, index=table.index)

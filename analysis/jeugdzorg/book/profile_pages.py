@@ -42,6 +42,7 @@ from ..paths import TEMPLATES_DIR
 from . import precision, svg
 from .aliases import aliases, without_accents
 from .edition import Edition, book_config, load_edition
+from .need_benchmark_table import benchmark_numbers, flag_text, short_reason
 from .publish import read_figure_data
 from .tables import markdown_table
 
@@ -876,6 +877,38 @@ def finder_data(p: Profiles) -> bytes:
             f"window.JZ_GEMEENTEN = {body};\n").encode("utf-8")
 
 
+def benchmark_table_nl(p: Profiles, link: Callable[[str], str]) -> pd.DataFrame:
+    """The benchmark table of the maps chapter in Dutch, for the index: the verdict first, then the
+    lasting gap, the actual and expected cost, the 95% range and the signals, from the same rounded
+    numbers as the chapter's table (:func:`jeugdzorg.book.need_benchmark_table.benchmark_numbers`)."""
+    bench = p.benchmark.table
+    numbers = benchmark_numbers(p.benchmark)
+    by_code = p.flags.groupby("gm_code")["flag"].agg(lambda f: sorted(set(f)))
+    ranking = set(p.flags.loc[p.flags["ranking"], "flag"])
+
+    def whole(value: float) -> str:
+        return MISSING if pd.isna(value) else number(value)
+
+    def signed(value: float) -> str:
+        return number(value, "+.0f")
+
+    rows = []
+    for code in p.municipalities.index:
+        n, row = numbers.loc[code], bench.loc[code]
+        signals = flag_text(by_code.get(code, []), ranking, "nl")
+        if row["verdict"] == "not assessed" and not str(row["reason"]).startswith("flagged"):
+            signals = "; ".join(t for t in (signals, short_reason(str(row["reason"]), "nl")) if t)
+        lasting = (MISSING if pd.isna(n["lasting_gap_pct"]) else
+                   f"{signed(n['lasting_gap_pct'])} ({signed(n['lasting_lower_pct'])} tot {signed(n['lasting_upper_pct'])})")
+        range_95 = (MISSING if pd.isna(n["lower_95"]) or pd.isna(n["upper_95"]) else
+                    f"{whole(n['lower_95'])}\N{EN DASH}{whole(n['upper_95'])}")
+        rows.append({"Gemeente": link(str(code)), "Oordeel": VERDICT_NL[str(row["verdict"])],
+                     "Blijvend verschil (%)": lasting, "Werkelijke kosten (€)": whole(n["actual_eur"]),
+                     "Verwachte kosten (€)": whole(n["expected_eur"]), "Bandbreedte 95% (€)": range_95,
+                     "Signalen": _md_escape(signals) or MISSING})
+    return pd.DataFrame(rows)
+
+
 def index_file(p: Profiles, template: Any | None = None) -> bytes:
     """The index page ``profiles.md``: every municipality A-Z (with their other names) and by province."""
     template = template or _environment().get_template(INDEX_TEMPLATE)
@@ -899,12 +932,8 @@ def index_file(p: Profiles, template: Any | None = None) -> bytes:
     provinces = [(province, len(group), links(list(group.index)))
                  for province, group in p.municipalities.groupby("province", sort=True)]
     counts = p.benchmark.counts()
-    bench = p.benchmark.table
-    rows = [{"Gemeente": link(str(code)),
-             "Werkelijke kosten (€)": MISSING if pd.isna(r["actual_eur"]) else number(rounded(r["actual_eur"], "eur")),
-             "Verwachte kosten (€)": MISSING if pd.isna(r["expected_eur"]) else number(rounded(r["expected_eur"], "eur")),
-             "Oordeel": VERDICT_NL[str(r["verdict"])]} for code, r in bench.loc[names.index].iterrows()]
-    text = template.render(benchmark_table=_table(pd.DataFrame(rows).set_index("Gemeente")),
+    rows = benchmark_table_nl(p, link)
+    text = template.render(benchmark_table=_table(rows.set_index("Gemeente")),
         boundary_year=p.spec.boundary_year, count=len(names), first_year=p.years[0], last_year=p.years[-1],
         bench_year=p.benchmark.year, above=int(counts["above"]), below=int(counts["below"]),
         within=int(counts["within"]), not_assessed=int(counts["not assessed"]), letters=letters,
