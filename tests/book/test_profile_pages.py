@@ -227,6 +227,22 @@ def test_pages_task_is_cached_and_follows_its_inputs(tmp_path):
     assert {p.name for p in task.template.parent.glob(PAGES_TEMPLATES)} == {PP.PAGE_TEMPLATE, PP.INDEX_TEMPLATE}
 
 
+def test_the_pages_are_made_again_when_the_base_url_changes(tmp_path, monkeypatch):
+    """The citation line of every page gives its address from ``html.baseurl`` of ``_config.yml``."""
+    from jeugdzorg.book import runner
+
+    task = runner.pages_task()
+    before = task.fingerprint()
+    for name in ("_config.yml", "requirements-lock.txt"):
+        shutil.copy2(runner.PROJECT_ROOT / name, tmp_path / name)
+    config = tmp_path / "_config.yml"
+    text = config.read_text(encoding="utf-8")
+    assert 'baseurl: ""' in text
+    config.write_text(text.replace('baseurl: ""', 'baseurl: "https://example.org/jeugdzorg"'), encoding="utf-8")
+    monkeypatch.setattr(runner, "PROJECT_ROOT", tmp_path)
+    assert task.fingerprint() != before
+
+
 def test_pages_with_other_parameters_change_only_what_depends_on_them(tmp_path, tables):
     """A later first year: fewer years on every page, the same need benchmark (it is the chapter's)."""
     last = int(tables["costs"]["year"].max())

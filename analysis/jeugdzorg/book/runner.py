@@ -178,8 +178,10 @@ class PagesTask(Task):
         # the page code, which would cost a no-op build the import of the whole model layer).
         code = files_digest(code_closure(["jeugdzorg.book.profile_pages"]))
         templates = digest(*(p.name.encode() + p.read_bytes() for p in sorted(TEMPLATES_DIR.glob(PAGES_TEMPLATES))))
+        # The pages' citation line takes the title, the authors and the base URL from _config.yml.
+        config = (PROJECT_ROOT / "_config.yml").read_bytes()
         return digest(templates.encode(), json.dumps(self.parameters, sort_keys=True).encode(), code.encode(),
-                      _snapshot_digest().encode(), _lock_bytes())
+                      _snapshot_digest().encode(), _lock_bytes(), config)
 
     def recorded(self, book_dir: Path) -> str | None:
         path = book_dir / PAGES_FINGERPRINT
