@@ -25,7 +25,9 @@ from tests.book.page_checks import PROFILE_SAMPLE, axe_violations, ensure_node_t
 from tests.book.test_browser import toc_pages
 from tests.browser import DESKTOP
 
-PAGES = [*toc_pages(), "book/profiles", *(f"book/profiles/{code}" for code in PROFILE_SAMPLE)]
+#: The landing page, every chapter, the index of the municipality pages and the sample (each once:
+#: the table of contents names the index too).
+PAGES = list(dict.fromkeys([*toc_pages(), "book/profiles", *(f"book/profiles/{code}" for code in PROFILE_SAMPLE)]))
 #: The book's own script, blocked to show that the markup passes without it.
 PAGES_SCRIPT = "pages.js"
 #: Pages with every part the script once repaired: the theme's search button and colour-mode switch
