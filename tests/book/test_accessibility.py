@@ -127,3 +127,19 @@ def test_the_nu_html_checker_reports_what_the_build_no_longer_writes(tmp_path):
     assert sorted(errors) == ["bare.html", "broken.html", "unknown.html"]
     assert any("“p” not allowed as child of element “summary”" in message for message in errors["broken.html"])
     assert any("doctype" in message for message in errors["bare.html"])
+
+
+def test_a_folded_code_cell_shows_the_prompt_for_its_state(book_page):
+    """The prompts are spans now (a summary may not hold a p): the book's CSS still shows the one for
+    the fold's state, which is also the summary's name, and a click still opens the cell."""
+    from selenium.webdriver.common.by import By
+
+    driver = book_page("book/trends.html")
+    fold = driver.find_element(By.CSS_SELECTOR, "div.cell details.hide")
+    summary = fold.find_element(By.TAG_NAME, "summary")
+    assert summary.get_attribute("aria-label") is None
+    assert summary.get_attribute("innerText").strip() == "Show code cell source"
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", summary)
+    summary.click()
+    assert fold.get_attribute("open") is not None
+    assert summary.get_attribute("innerText").strip() == "Hide code cell source"
