@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 A11Y_DIR = Path(__file__).with_name("a11y")
 AXE_JS = A11Y_DIR / "node_modules" / "axe-core" / "axe.min.js"
@@ -87,17 +89,21 @@ def axe_violations(driver, impacts: tuple[str, ...] = ("serious", "critical")) -
 
 
 def nu_errors(files: list[Path]) -> dict[str, list[str]]:
-    """The Nu HTML Checker's errors per file (``{file name: ['line N: message', ...]}``)."""
+    """The Nu HTML Checker's errors per file (``{path: ['line N: message', ...]}``, each path relative
+    to the folder the files have in common, e.g. ``book/profiles/GM0363.html``)."""
     java = shutil.which("java")
     if java is None:
         raise RuntimeError("Java is needed for the Nu HTML Checker (Debian package default-jre-headless)")
+    files = [Path(f).resolve() for f in files]
+    base = Path(os.path.commonpath([f.parent for f in files]))
     run = subprocess.run([java, "-jar", str(VNU_JAR), "--format", "json", "--exit-zero-always",
                           *map(str, files)], capture_output=True, text=True, check=True)
     report = json.loads(run.stderr or run.stdout or '{"messages": []}')
     out: dict[str, list[str]] = {}
     for message in report.get("messages", []):
         if message.get("type") == "error":
-            name = message.get("url", "").rsplit("/", 1)[-1] or "?"
+            path = Path(unquote(urlsplit(message.get("url", "")).path))
+            name = path.relative_to(base).as_posix() if path.is_relative_to(base) else str(path)
             out.setdefault(name, []).append(f"line {message.get('lastLine', '?')}: {message.get('message', '')}")
     return out
 

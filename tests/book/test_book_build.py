@@ -34,7 +34,7 @@ def test_strict_build_opens_with_the_introduction(built):
     html, index = built
     assert index.is_file()
     text = index.read_text(encoding="utf-8")
-    # Jupyter Book's index.html redirects to the root page of the table of contents.
+    # The site's index.html (jeugdzorg.book.sphinx_markup) forwards to the root page of the table of contents.
     assert "book/intro.html" in text
     intro = (html / "book" / "intro.html").read_text(encoding="utf-8")
     assert "What drives the cost of youth care in Dutch municipalities?" in intro

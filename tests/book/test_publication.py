@@ -228,7 +228,7 @@ def test_the_html_is_rebuilt_when_an_extension_or_the_snapshot_changes(tmp_path,
     """An edit to the code that writes the downloads, or new data, must not leave a stale site."""
     assert runner.sphinx_extensions() == ["jeugdzorg.book.sphinx_alt_text", "jeugdzorg.book.sphinx_bibliography",
                                           "jeugdzorg.book.sphinx_incremental", "jeugdzorg.book.sphinx_language",
-                                          "jeugdzorg.book.sphinx_publish"]
+                                          "jeugdzorg.book.sphinx_markup", "jeugdzorg.book.sphinx_publish"]
     before, key = runner.html_fingerprint(), runner.state_key(PROJECT_ROOT)
     module = package_copy / "book" / "edition.py"  # imported by sphinx_publish
     original = module.read_bytes()
