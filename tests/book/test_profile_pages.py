@@ -142,7 +142,9 @@ def test_benchmark_verdicts_follow_the_lasting_gap_shown(pages, profiles):
         else:
             assert not re.search(r"\*\*Blijvend (hoger|lager) dan verwacht", text), code
         if verdict == PP.VERDICT_NL["within"]:
-            assert "**Binnen de verwachting:**" in text, code
+            assert "**Binnen de verwachting.**" in text, code
+        # The verdict opens the section, so a phone shows it on the first screen.
+        assert re.match(r"\*\*(Blijvend|Binnen de verwachting|Geen oordeel)", text.strip()), code
         if verdict == PP.VERDICT_NL["not assessed"]:
             assert f"Geen oordeel over {PP._md_escape(profiles.municipalities.at[code, 'name'])}" in text
             assert rows["Verschil met de verwachting"][0] == PP.MISSING

@@ -366,21 +366,22 @@ def _benchmark_section(p: Profiles, code: str, name: str, rec: Records) -> dict[
         gap_text += (" Dat verschil rust op de jaren vóór het nieuwe woonplaatsbeginsel, omdat die regel de kosten "
                      "mogelijk verschoof. Ook die jaren bevatten nog de kosten volgens de oude regel.")
     if verdict in ("above", "below", "within"):
-        text = (f"In {year} gaf {name} **{eur(actual)}** uit aan jeugdzorg per inwoner van 0 tot en met 17 jaar. "
-                + stated + " ")
+        # The verdict first, so a reader on a phone sees it on the first screen; then how it was reached.
+        if verdict == "within":
+            text = ("**Binnen de verwachting.** " + gap_text + " Dat blijvende verschil is niet duidelijk en niet "
+                    "groot genoeg voor een oordeel. De regel: de bandbreedte sluit nul uit, dat geldt ook na een "
+                    "correctie voor het grote aantal gemeenten, en het verschil is minstens een tiende van de "
+                    "verwachting. ")
+        else:
+            word = "meer" if verdict == "above" else "minder"
+            text = (f"**Blijvend {VERDICT_NL[verdict]}:** {name} geeft jaar na jaar {word} uit dan de kenmerken "
+                    "verklaren. " + gap_text + " ")
+        text += (f"In {year} gaf {name} **{eur(actual)}** uit aan jeugdzorg per inwoner van 0 tot en met 17 jaar. "
+                 + stated + " ")
         if position is not None:
             side = {"above": "boven", "below": "onder", "within": "binnen"}[position]
             text += (f"Dat jaar lagen de kosten {side} die bandbreedte ({signed_pct(gap)} ten opzichte van de "
-                     "verwachting). Eén jaar zegt weinig: het oordeel gaat over alle jaren samen. ")
-        text += gap_text + " "
-        if verdict == "within":
-            text += ("**Binnen de verwachting:** het blijvende verschil is niet duidelijk en niet groot genoeg. De "
-                     "regel: de bandbreedte sluit nul uit, dat geldt ook na een correctie voor het grote aantal "
-                     "gemeenten, en het verschil is minstens een tiende van de verwachting.")
-        else:
-            word = "meer" if verdict == "above" else "minder"
-            text += (f"**Blijvend {VERDICT_NL[verdict]}:** {name} geeft jaar na jaar {word} uit dan de kenmerken "
-                     "verklaren.")
+                     "verwachting). Eén jaar zegt weinig: het oordeel gaat over alle jaren samen.")
     else:
         text = f"**Geen oordeel over {name}:** " + _reason_text(p, code, name, reason, year) + " "
         if expected is not None:
