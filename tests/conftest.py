@@ -15,26 +15,47 @@ from jeugdzorg.paths import PROJECT_ROOT, RAW_DIR, data_dir
 
 
 #: Session fixtures of the book tests that build or serve the strict HTML (tests/book/conftest.py).
-HTML_FIXTURES = {"built_html", "book_server", "book_page", "incremental_rebuild"}
+HTML_FIXTURES = ("built_html", "book_server", "book_page", "incremental_rebuild")
 
 
-def pytest_collection_modifyitems(config, items):
-    """How the test command shares the work between processes (``pytest -n auto --dist loadgroup``).
+def work_unit(root: Path, nodeid: str) -> str:
+    """The share of the work a test goes with under ``pytest -n`` (see :func:`pytest_xdist_make_scheduler`):
+    its file, or ``built-html`` for every test file that reads the built HTML."""
+    file = nodeid.split("::")[0]
+    path = root / file
+    if path.suffix == ".py" and path.is_file() and any(name in path.read_text(encoding="utf-8")
+                                                       for name in HTML_FIXTURES):
+        return "built-html"
+    return file
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """How the test command shares the work between processes (``pytest -n auto``).
 
     Every file's tests run in one process, so a module's costly fixtures (a new edition built, the
     chapters re-executed on a perturbed snapshot) and a notebook's cells (nbval runs them in order,
-    in one kernel) are never split.  Every file with a test that reads the built HTML runs in the
-    same process, so the strict HTML is built once.  Files marked ``slow`` start first, so the
-    longest work does not begin last.  Without ``-n`` the marks do nothing and the order is kept.
+    in one kernel) are never split, and every test file that reads the built HTML runs in the same
+    process, so the strict HTML is built once.  (pytest-xdist's own ``loadgroup`` cannot be used:
+    its marks do not reach the test ids under pytest 9.)
     """
-    html_files = {item.nodeid.split("::")[0] for item in items
-                  if HTML_FIXTURES & set(getattr(item, "fixturenames", ()))}
-    for item in items:
-        file = item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group("built-html" if file in html_files else file))
+    from xdist.scheduler import LoadScopeScheduling
+
+    root = config.rootpath
+
+    class ByFile(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(root, nodeid)
+
+    return ByFile(config, log)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Under ``-n``, the files marked ``slow`` are collected first, so their work starts first and the
+    longest work does not begin last (the order within a file is kept)."""
     if getattr(config.option, "numprocesses", None):
         slow = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow")}
-        items.sort(key=lambda item: item.nodeid.split("::")[0] not in slow)  # stable: order kept within
+        items.sort(key=lambda item: item.nodeid.split("::")[0] not in slow)
 
 
 @pytest.fixture

@@ -202,7 +202,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     # One process per core (pytest-xdist); tests/conftest.py keeps each file, each notebook's cells
     # and every reader of the built HTML in one process, and starts the slow files first.
     command = [sys.executable, "-m", "pytest", "tests", "book", "--nbval", "--nbval-current-env",
-               "-p", "no:cacheprovider", "-n", "auto", "--dist", "loadgroup", *args.pytest_args]
+               "-p", "no:cacheprovider", "-n", "auto", "--dist", "loadscope", *args.pytest_args]
     _log("==> Running every test: " + " ".join(command[2:]))
     return subprocess.run(command, cwd=PROJECT_ROOT).returncode
 
