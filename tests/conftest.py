@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import shutil
 from collections.abc import Callable
@@ -22,11 +23,13 @@ def work_unit(root: Path, nodeid: str) -> str:
     """The share of the work a test goes with under ``pytest -n`` (see :func:`pytest_xdist_make_scheduler`):
     its file, or ``built-html`` for every test file that reads the built HTML."""
     file = nodeid.split("::")[0]
-    path = root / file
-    if path.suffix == ".py" and path.is_file() and any(name in path.read_text(encoding="utf-8")
-                                                       for name in HTML_FIXTURES):
-        return "built-html"
-    return file
+    return "built-html" if _reads_built_html(root / file) else file
+
+
+@functools.lru_cache(maxsize=None)  # asked once per test id and worker: each file is read once
+def _reads_built_html(path: Path) -> bool:
+    return path.suffix == ".py" and path.is_file() and any(name in path.read_text(encoding="utf-8")
+                                                           for name in HTML_FIXTURES)
 
 
 def pytest_xdist_make_scheduler(config, log):
