@@ -16,7 +16,7 @@ from jeugdzorg.paths import PROJECT_ROOT, RAW_DIR, data_dir
 
 
 #: Session fixtures of the book tests that build or serve the strict HTML (tests/book/conftest.py).
-HTML_FIXTURES = ("built_html", "book_server", "book_page", "incremental_rebuild")
+HTML_FIXTURES = ("built_book", "built_html", "book_server", "book_page", "incremental_rebuild")
 
 
 def work_unit(root: Path, nodeid: str) -> str:

@@ -6,7 +6,9 @@ touched) and prints the median wall time of ``--runs`` repetitions of:
 * a clean build: everything a build produces is removed -- executed notebooks of the chapters, the
   municipality pages (``book/profiles.md``, ``book/profiles/``), ``_build/``, staging and caches --
   and only the environment and ``data/`` stay,
-* a no-op rebuild, a one-chapter edit (one template changed), a Markdown-only edit,
+* a no-op rebuild (with the record of the last complete build, and without it: every check by
+  content, :mod:`jeugdzorg.build_record`), a one-chapter edit (one template changed), a Markdown-only
+  edit,
 * the nbval run over the executed notebooks,
 * the PDF edition of the chapters (``make.py pdf``, xelatex) and the browser test (strict HTML build,
   then every chapter and a sample of profiles in headless chromium),
@@ -48,6 +50,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .build_record import RECORD
 from .paths import PROJECT_ROOT
 
 IGNORE = shutil.ignore_patterns(".venv", "_build", ".git", "__pycache__", ".pytest_cache", "*.egg-info",
@@ -379,6 +382,10 @@ def run(runs: int = 3, with_tests: bool = False, builds_only: bool = False) -> d
         _clean(project, report=True)
         results["clean build"] = _median(1 if builds_only else runs, lambda: _clean(project), lambda: _book(project))
         results["no-op rebuild"] = _median(runs, lambda: None, lambda: _book(project))
+        # The same without the record of the last complete build: every check by content.
+        record = project / RECORD.relative_to(PROJECT_ROOT)
+        results["no-op rebuild, checked by content (no record of the last build)"] = _median(
+            runs, lambda: record.unlink(missing_ok=True), lambda: _book(project))
         counter = [0]
         template = project / "analysis" / "templates" / "trends.md"
         results["one-chapter edit"] = _median(runs, lambda: _touch_markdown_cell(template, counter),

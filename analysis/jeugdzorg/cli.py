@@ -24,9 +24,9 @@ import sys
 import time
 from pathlib import Path
 
-from .data.snapshot import OPTIONAL_PARTS
+from .data.catalogue import OPTIONAL_PARTS
 from .errors import InputDataError
-from .paths import BOOK_DIR, PROJECT_ROOT, data_dir, default_raw_dir
+from .paths import BOOK_DIR, BUILD_DIR, PROJECT_ROOT, data_dir, default_raw_dir
 
 
 def _log(message: str) -> None:
@@ -70,6 +70,15 @@ def ensure_snapshot(raw_dir: Path, *, force: bool = False, without: tuple[str, .
 
 
 def cmd_book(args: argparse.Namespace) -> int:
+    from . import build_record
+
+    # Only a complete build is recorded, and only its repetition may stop at the record.
+    complete = not (args.param or args.only or args.without or args.force or args.reimport)
+    if complete and build_record.unchanged(args.raw_dir):
+        _log("==> Nothing the book is made from changed since the last complete build (file status "
+             f"recorded in {build_record.RECORD.relative_to(PROJECT_ROOT)}): the book is up to date")
+        _log(f"==> Done. Open {BUILD_DIR / 'html' / 'index.html'}")
+        return 0
     from .book.runner import build_book, parse_overrides
 
     ensure_snapshot(args.raw_dir, force=args.reimport, without=tuple(args.without))
@@ -77,6 +86,8 @@ def cmd_book(args: argparse.Namespace) -> int:
     _log("==> Executing notebooks (changed ones only; --force for all) and building the book")
     index = build_book(overrides, only=args.only, force=args.force, jobs=args.jobs)
     _write_citation()
+    if complete:
+        build_record.record(args.raw_dir)
     _log(f"==> Done. Open {index}")
     return 0
 

@@ -15,7 +15,9 @@ with a path of the built book and it returns the Selenium driver showing that pa
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -27,19 +29,37 @@ import pytest
 from tests.browser import DESKTOP, BookServer, Browser
 
 
+@dataclass(frozen=True)
+class BuiltBook:
+    """A scratch copy of the project whose HTML was built strictly, and a copy of that HTML."""
+
+    project: Path
+    html: Path
+
+
 @pytest.fixture(scope="session")
-def built_html(tmp_path_factory) -> Path:
-    """The book's HTML, built once per test run the strict way (Sphinx warnings are errors), through
-    the project's one HTML route (:func:`jeugdzorg.book.runner.build_html`, as ``make.py`` builds).
+def built_book(tmp_path_factory) -> BuiltBook:
+    """The committed book built once per test run the strict way (Sphinx warnings are errors), with
+    ``make.py html --strict`` in a scratch copy of the project: the project's one HTML route
+    (:func:`jeugdzorg.book.runner.build_html`).  The tests never touch the project's ``_build/``.
 
-    Built from the committed ``book/`` into a temporary directory, so the tests never touch
-    ``_build/``.  Read it, never write into it: every test of the run shares it.
+    The HTML is kept as it was (hard links: a build never writes into a served file, it swaps in a
+    new folder), because :func:`incremental_rebuild` builds on in the same copy.
     """
-    from jeugdzorg.book import runner
+    from jeugdzorg.build_timing import copy_project
 
-    target = tmp_path_factory.mktemp("book") / "_build"
-    runner.build_html(strict=True, target=target, progress=lambda _: None)
-    return target / "html"
+    project = copy_project(tmp_path_factory.mktemp("book"))
+    _cli(project, "html", "--strict")
+    kept = project.parent / "html"
+    shutil.copytree(project / "_build" / "html", kept, copy_function=os.link)
+    return BuiltBook(project, kept)
+
+
+@pytest.fixture(scope="session")
+def built_html(built_book: BuiltBook) -> Path:
+    """The strictly built HTML of the committed book (:func:`built_book`), shared by every test of the
+    run: read it, never write into it."""
+    return built_book.html
 
 
 @pytest.fixture(scope="session")
@@ -75,44 +95,81 @@ def book_page(browser: Browser, book_server: BookServer):
 
 @dataclass(frozen=True)
 class Rebuild:
-    """A scratch copy of the project after two ``make.py book`` runs (see :func:`incremental_rebuild`)."""
+    """The scratch copy of :func:`built_book` after two more ``make.py book`` runs (see :func:`incremental_rebuild`)."""
 
     project: Path
     html: Path
-    #: Modification time of every file of the HTML after the first run, by path relative to ``html``.
+    #: Modification time of every file of the HTML after the edited run, by path relative to ``html``.
     before: dict[str, int]
     #: The glued value the edit produced (the value of the committed notebook is back after the second run).
     edited_value: str
+    #: A third run, with the record of the last complete build removed (every check by content):
+    #: every file of the project it opened, and every file the record covers (relative to the project).
+    opened_by_checks: frozenset[str]
+    recorded_files: frozenset[str]
+    #: What a fourth run, with nothing changed, printed.
+    unchanged_run: str
 
 
 #: The chapter executed again, the number it glues that the summaries paste, and what is added to it.
 CHAPTER, KEY, ADDED = "trends", "tr_cpc_last", 1000
 
 
-def _make_book(project: Path) -> None:
-    """``make.py book`` in the scratch copy (its own package, the committed snapshot)."""
+#: ``make.py book`` with an audit hook: writes every file the run opens, and the files whose status
+#: the record of a complete build holds, as JSON into ``sys.argv[1]``.
+_AUDITED_BOOK = """
+import json, os, sys
+opened = set()
+def hook(event, args):
+    if event == "open" and isinstance(args[0], (str, bytes)):
+        opened.add(os.path.abspath(os.fsdecode(args[0])))
+sys.addaudithook(hook)
+from jeugdzorg.cli import main
+code = main(sys.argv[2:])
+from jeugdzorg.build_record import watched_files
+watched = [str(p) for p in watched_files(sys.argv[sys.argv.index("--raw-dir") + 1])]
+with open(sys.argv[1], "w", encoding="utf-8") as out:
+    json.dump({"opened": sorted(opened), "watched": watched}, out)
+sys.exit(code)
+"""
+
+
+def _cli(project: Path, *arguments: str, opened: Path | None = None) -> str:
+    """``make.py ARGUMENTS`` in the scratch copy (its own package); its output.  With ``opened``,
+    every file the run opens is listed there."""
     from jeugdzorg.build_timing import scratch_env
 
-    command = [sys.executable, "-m", "jeugdzorg.cli", "book", "--raw-dir", str(project / "no-raw-data")]
-    result = subprocess.run(command, cwd=project, env=scratch_env(project), capture_output=True, text=True)
-    assert result.returncode == 0, f"make.py book failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    start = [sys.executable, "-m", "jeugdzorg.cli"] if opened is None else [sys.executable, "-c", _AUDITED_BOOK,
+                                                                             str(opened)]
+    result = subprocess.run([*start, *arguments], cwd=project, env=scratch_env(project), capture_output=True,
+                            text=True)
+    assert result.returncode == 0, (f"make.py {' '.join(arguments)} failed:\n{result.stdout[-3000:]}\n"
+                                    f"{result.stderr[-3000:]}")
+    return result.stdout
+
+
+def _make_book(project: Path, opened: Path | None = None) -> str:
+    """``make.py book`` in the scratch copy, from the committed snapshot (no raw folder)."""
+    return _cli(project, "book", "--raw-dir", str(project / "no-raw-data"), opened=opened)
 
 
 @pytest.fixture(scope="session")
-def incremental_rebuild(tmp_path_factory) -> Rebuild:
-    """The book built twice through ``make.py book`` in a scratch copy: first from scratch after an
-    edit of a chapter's template that changes a number the conclusions and the Samenvatting paste
-    (``tr_cpc_last`` of the trends chapter, plus 1000), then, incrementally, after the edit was undone.
+def incremental_rebuild(built_book: BuiltBook) -> Rebuild:
+    """The strictly built book (:func:`built_book`) built on twice through ``make.py book``, each time
+    incrementally: first after an edit of a chapter's template that changes a number the conclusions
+    and the Samenvatting paste (``tr_cpc_last`` of the trends chapter, plus 1000), then after the edit
+    was undone.
 
-    The second run executes the chapter again and must bring the committed number back into every
+    The last run executes the chapter again and must bring the committed number back into every
     page that pastes it, rewrite no page that pastes nothing from that chapter, and leave the HTML
-    exactly as a clean build of the committed book (``built_html``) -- the tests of
-    ``test_book_build.py`` check each.
+    exactly as the clean build of the committed book (``built_html``) -- the tests of
+    ``test_book_build.py`` check each.  Then, with the record of that complete build removed, a
+    further run checks everything by content and lists the files it opens, and one more must stop at
+    the record (:mod:`jeugdzorg.build_record`).
     """
-    from jeugdzorg.build_timing import copy_project
     from tests.helpers import glued_values
 
-    project = copy_project(tmp_path_factory.mktemp("incremental"))
+    project = built_book.project
     template = project / "analysis" / "templates" / f"{CHAPTER}.md"
     original = template.read_text(encoding="utf-8")
     glue = re.compile(rf'(publish\.number\("{KEY}", )(.+?)(, "\w+"\))')
@@ -124,4 +181,11 @@ def incremental_rebuild(tmp_path_factory) -> Rebuild:
     before = {str(p.relative_to(html)): p.stat().st_mtime_ns for p in html.rglob("*") if p.is_file()}
     template.write_text(original, encoding="utf-8")
     _make_book(project)
-    return Rebuild(project, html, before, glued_values(notebook)[KEY])
+    (project / "_build" / ".book-inputs.json").unlink()
+    listing = project.parent / "opened-by-make-book.json"
+    _make_book(project, opened=listing)
+    files = json.loads(listing.read_text(encoding="utf-8"))
+    opened, watched = ({str(Path(p).relative_to(project)) for p in files[kind] if Path(p).is_relative_to(project)}
+                       for kind in ("opened", "watched"))
+    return Rebuild(project, html, before, glued_values(notebook)[KEY], frozenset(opened), frozenset(watched),
+                   _make_book(project))

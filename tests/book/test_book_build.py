@@ -15,6 +15,7 @@ import pytest
 import yaml
 from myst_nb.core.variables import format_plain_text
 
+from jeugdzorg import build_record
 from jeugdzorg.book import runner
 from jeugdzorg.book.sphinx_language import dutch_notation
 from jeugdzorg.paths import BOOK_DIR
@@ -150,3 +151,22 @@ def test_incremental_builds_give_the_html_of_a_clean_build_file_for_file(increme
     assert sorted(set(incremental) ^ set(clean)) == []
     assert [name for name in clean if incremental[name] != clean[name]] == []
     assert len(clean) > 4000
+
+
+def test_the_record_of_a_complete_build_covers_every_file_its_checks_read(incremental_rebuild):
+    # With no record, make.py book proves the book current by content; every file of the project it
+    # opens doing so must be one whose status the record holds, or a change to it would go unseen.
+    opened, recorded = incremental_rebuild.opened_by_checks, incremental_rebuild.recorded_files
+    record = "_build/.book-inputs.json"
+    assert record in opened  # the run looked for the record ...
+    assert "_build/html/.book-fingerprint" in opened and "book/trends.ipynb" in opened  # ... then checked by content
+    derived = build_record.IGNORED_FOLDERS  # Python's bytecode of the package's modules
+    unrecorded = sorted(name for name in opened - recorded if name != record and not derived & set(Path(name).parts)
+                        and not Path(name).name.startswith(".tmp-record-"))
+    assert unrecorded == []
+
+
+def test_make_book_with_nothing_changed_stops_at_the_record(incremental_rebuild):
+    output = incremental_rebuild.unchanged_run
+    assert "Nothing the book is made from changed since the last complete build" in output
+    assert "[cached]" not in output and "Data snapshot" not in output  # no check by content ran

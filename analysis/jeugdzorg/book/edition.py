@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from ..data.snapshot import MANIFEST_NAME, read_manifest
+from ..data.manifest import MANIFEST_NAME, read_manifest
 from ..paths import PROJECT_ROOT, data_dir
 
 #: Licences of the parts of the publication (SPDX identifiers and their canonical URLs).

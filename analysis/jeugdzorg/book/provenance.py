@@ -11,7 +11,7 @@ from packaging.specifiers import SpecifierSet
 
 from ..data.catalogue import load_catalogue
 from ..data.registry import TABLES
-from ..data.snapshot import read_manifest
+from ..data.manifest import read_manifest
 from ..paths import PROJECT_ROOT
 
 __all__ = ["read_manifest", "inputs_table", "vintage_table", "changes_table", "outputs_table",

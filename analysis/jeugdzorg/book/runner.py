@@ -591,21 +591,20 @@ def _chapters_without_data() -> list[str]:
     return [name for name in chapters() if name not in chapter_names()]
 
 
-def _nothing_to_do(overrides: dict[str, Any] | None, only: list[str] | None, execute: bool, strict: bool,
-                   book_dir: Path, build_dir: Path, progress: Progress) -> bool:
-    """Whether every notebook of ``book_dir`` and the served HTML are current, so :func:`build_book`
-    need not stage a copy of the book (copying its thousands of files was most of a no-op rebuild).
+def _nothing_to_execute(overrides: dict[str, Any] | None, only: list[str] | None, execute: bool,
+                        book_dir: Path, progress: Progress) -> bool:
+    """Whether every notebook of ``book_dir`` is current, so :func:`build_book` need not stage a copy
+    of the book (copying its thousands of files was most of a no-op rebuild and of a Markdown edit):
+    the HTML is then built from the project's sources directly, which :func:`build_html` mirrors.
 
     Answers only for the project's own book with every chapter in it; anything else is staged."""
     if book_dir.resolve() != (PROJECT_ROOT / "book").resolve() or _chapters_without_data():
         return False
     tasks = planned_notebooks(overrides, only) if execute else []
-    stale = [task for task in tasks if task.recorded(book_dir) != task.fingerprint()]
-    if stale or not html_is_current(build_dir, html_fingerprint(PROJECT_ROOT), strict):
+    if any(task.recorded(book_dir) != task.fingerprint() for task in tasks):
         return False
     for task in tasks:
         progress(f"[cached] {task.output} is up to date")
-    progress("HTML is up to date")
     return True
 
 
@@ -620,6 +619,7 @@ def build_book(overrides: dict[str, Any] | None = None, only: list[str] | None =
     incrementally).  Only when every notebook and the HTML succeeded are ``book_dir`` and the served
     ``build_dir``/html replaced, together (:func:`jeugdzorg.atomic.swap_directories`); after any
     failure both stay exactly as they were, so no chapter is ever on a newer year than another.
+    When no notebook must be executed, nothing is staged: only the HTML is built (and swapped in).
     Temporary directories of an earlier run that was killed are removed first.
 
     Parameters
@@ -645,8 +645,8 @@ def build_book(overrides: dict[str, Any] | None = None, only: list[str] | None =
     removed = remove_stale(book_dir.parent, ["book", "build"], [book_dir, build_dir])
     if removed:
         progress(f"removed {len(removed)} temporary path(s) left by an interrupted run")
-    if not force and not extra and _nothing_to_do(overrides, only, execute, strict, book_dir, build_dir, progress):
-        return build_dir / "html" / "index.html"
+    if not force and not extra and _nothing_to_execute(overrides, only, execute, book_dir, progress):
+        return build_html(strict=strict, target=build_dir, progress=progress, jobs=jobs)
     staging = Path(tempfile.mkdtemp(prefix=".tmp-book-", dir=book_dir.parent))
     try:
         shutil.copytree(book_dir, staging / "book")

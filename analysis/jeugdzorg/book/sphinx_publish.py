@@ -27,10 +27,11 @@ such as ``<IPython.core.display.HTML object>``) is replaced by a sentence pointi
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from pathlib import Path
 
-import pandas as pd
 from docutils import nodes
 from docutils.parsers.rst import Directive
 from myst_nb.core.variables import RetrievalError
@@ -127,9 +128,15 @@ def table_rows(table: nodes.table) -> list[list[str]]:
 
 
 def csv_text(rows: list[list[str]]) -> str:
-    """The rows as CSV text (quoted where needed, ``\n`` line ends), written the way the glued
-    figure data are written (pandas), so every download of the book reads alike."""
-    return pd.DataFrame(rows, dtype=str).to_csv(header=False, index=False, lineterminator="\n")
+    """The rows as CSV text (quoted where needed, ``\n`` line ends, short rows padded with empty
+    cells), written the way the glued figure data are written (pandas, whose writer is Python's
+    ``csv``), so every download of the book reads alike."""
+    width = max((len(row) for row in rows), default=0)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for row in rows:
+        writer.writerow(row + [""] * (width - len(row)))
+    return out.getvalue()
 
 
 def _count_rows(text: str) -> int:

@@ -12,6 +12,20 @@ import yaml
 CATALOGUE_FILE = Path(__file__).resolve().parent / "catalogue.yml"
 
 
+#: Parts of the raw data the book can be built without (``--without PART``): the raw folder they live
+#: in, and what the book loses.
+OPTIONAL_PARTS: dict[str, tuple[str, str]] = {
+    "iv3": ("iv3/", "the Iv3 accounts and budgets: the care mix, the comparison with the objective model and the check of costs against the accounts"),
+    "gemeentefonds": ("gemeentefonds/", "the gemeentefonds circulars: the objective model of youth-care cost"),
+    "boundaries": ("geo/", "the municipal boundaries: the maps"),
+}
+
+
+def part_of(relative: str) -> str | None:
+    """The optional part a raw file belongs to, if any."""
+    return next((part for part, (folder, _) in OPTIONAL_PARTS.items() if relative.startswith(folder)), None)
+
+
 @lru_cache(maxsize=1)
 def load_catalogue() -> dict[str, Any]:
     """The parsed catalogue (cached; treat it as read-only)."""

@@ -31,7 +31,7 @@ class ImportContext:
     readers
         Table name -> reader (from the table registry).
     without
-        Optional parts (:data:`jeugdzorg.data.snapshot.OPTIONAL_PARTS`) to import as empty, because the
+        Optional parts (:data:`jeugdzorg.data.catalogue.OPTIONAL_PARTS`) to import as empty, because the
         user chose to build without them.
     """
 

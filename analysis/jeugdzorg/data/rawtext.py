@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InputDataError
@@ -118,7 +119,8 @@ def read_table(path: Path, name: str, delimiter: str = ";", required: Iterable[s
             raise InputDataError(name, msg, row=line)
     if not body:
         raise InputDataError(name, "the file has a header but no data rows")
-    frame = pd.DataFrame(body, dtype=object).apply(lambda s: s.str.strip())
+    # Stripped in plain Python: pandas' string methods cost a column-wise pass each (most of an import).
+    frame = pd.DataFrame([[cell.strip() for cell in row] for row in body], dtype=object)
     frame.columns = header
     frame.index = pd.RangeIndex(2, len(body) + 2, name="line")
     return frame
@@ -203,10 +205,9 @@ def detect_notation(frame: pd.DataFrame, columns: Iterable[str], name: str, expe
         for notation, pattern in (("dutch", _DECIMAL_COMMA), ("point", _DECIMAL_POINT)):
             if notation in first:
                 continue
-            hits = cells.str.fullmatch(pattern)
-            if hits.any():
-                line = hits.idxmax()
-                first[notation] = (column, int(line), cells[line])
+            hit = next((line for line, cell in zip(cells.index, cells.tolist()) if pattern.fullmatch(cell)), None)
+            if hit is not None:
+                first[notation] = (column, int(hit), cells[hit])
     other = "point" if expected == "dutch" else "dutch"
     if other in first:
         column, line, value = first[other]
@@ -245,18 +246,24 @@ def parse_numbers(values: pd.Series, name: str, column: str, *, notation: str = 
     """
     pattern = NOTATIONS[notation]
     cells = values.astype(str)
-    absent = cells.isin(frozenset(missing)) if missing is not None else pd.Series(False, index=cells.index)
-    dash = cells.eq(DASH) if dash_is_zero else pd.Series(False, index=cells.index)
-    bad = ~(cells.str.fullmatch(pattern) | absent | dash)
-    if bad.any():
-        line = bad.idxmax()
-        raise InputDataError(name, f"{cells[line]!r} is not a number (expected notation like "
-                                   f"{_EXAMPLES[notation]})", column=column, row=int(line))
-    normal = cells.where(~dash, "0").where(~absent, "nan")
-    if notation == "dutch":
-        normal = normal.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    numbers = normal.astype("float64")
-    infinite = ~absent & ~numbers.map(math.isfinite)
+    # Cell by cell in plain Python, not with pandas' string methods: the same result, in a fraction
+    # of the time (this runs for every numeric column of every raw file).
+    absent_tokens = frozenset(missing) if missing is not None else frozenset()
+    text = cells.tolist()
+    normal: list[str] = []
+    for line, cell in zip(cells.index, text):
+        if cell in absent_tokens:
+            normal.append("nan")
+        elif dash_is_zero and cell == DASH:
+            normal.append("0")
+        elif pattern.fullmatch(cell):
+            normal.append(cell.replace(".", "").replace(",", ".") if notation == "dutch" else cell)
+        else:
+            raise InputDataError(name, f"{cell!r} is not a number (expected notation like "
+                                       f"{_EXAMPLES[notation]})", column=column, row=int(line))
+    absent = cells.isin(absent_tokens)
+    numbers = pd.Series(normal, index=cells.index, dtype=object).astype("float64")
+    infinite = ~absent & ~np.isfinite(numbers)
     if infinite.any():
         line = infinite.idxmax()
         raise InputDataError(name, f"{cells[line]!r} is not a finite number", column=column, row=int(line))

@@ -11,9 +11,7 @@ entry before it is imported (:mod:`jeugdzorg.data.raw_provenance`).
 
 from __future__ import annotations
 
-import copy
 import datetime
-import functools
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass
@@ -32,8 +30,9 @@ from ..paths import PROJECT_ROOT
 from ..paths import data_dir as default_data_dir
 from . import gemeentefonds, iv3
 from .boundaries import BOUNDARIES_FILE, latest_boundary_file, simplify_boundaries, write_boundaries
-from .catalogue import InputRecord, cbs_path, cbs_tables, load_catalogue, prices_file
+from .catalogue import OPTIONAL_PARTS, InputRecord, cbs_path, cbs_tables, load_catalogue, part_of, prices_file
 from .context import ImportContext
+from .manifest import MANIFEST_NAME, read_manifest
 from .names import ALIASES_FILE, MunicipalityNames, read_name_aliases
 from .raw_provenance import check_provenance, read_provenance
 from .registry import TABLES, validate_tables
@@ -44,7 +43,6 @@ __all__ = ["Snapshot", "import_raw", "write_snapshot", "load_snapshot", "read_ma
            "OPTIONAL_PARTS", "check_snapshot"]
 
 SNAPSHOT_FORMAT = 1
-MANIFEST_NAME = "MANIFEST.yml"
 BOUNDARIES_DESCRIPTION = ("Municipal boundaries of the latest register year, simplified to about 100 m "
                           "(GeoJSON, WGS84), © CBS / Kadaster.")
 
@@ -77,20 +75,6 @@ def input_files(raw_dir: Path) -> list[str]:
     if boundary is not None:
         files.append(boundary)
     return files
-
-
-#: Parts of the raw data the book can be built without (``--without PART``): the raw folder they live
-#: in, and what the book loses.
-OPTIONAL_PARTS: dict[str, tuple[str, str]] = {
-    "iv3": ("iv3/", "the Iv3 accounts and budgets: the care mix, the comparison with the objective model and the check of costs against the accounts"),
-    "gemeentefonds": ("gemeentefonds/", "the gemeentefonds circulars: the objective model of youth-care cost"),
-    "boundaries": ("geo/", "the municipal boundaries: the maps"),
-}
-
-
-def part_of(relative: str) -> str | None:
-    """The optional part a raw file belongs to, if any."""
-    return next((part for part, (folder, _) in OPTIONAL_PARTS.items() if relative.startswith(folder)), None)
 
 
 def check_inputs_present(raw_dir: Path, previous: dict[str, Any] | None, without: frozenset[str] = frozenset()
@@ -297,21 +281,6 @@ def _history(snapshot: Snapshot, data_dir: Path, today: str | None) -> dict[str,
     if not any(v for counts in changes.values() for v in counts.values()):
         return {"imported": previous.get("imported", today), "changes": previous.get("changes")}
     return {"imported": today, "changes": {"previous_import": previous.get("imported"), "tables": changes}}
-
-
-def read_manifest(data_dir: Path | None = None) -> dict[str, Any] | None:
-    """The snapshot's manifest, or ``None`` if there is no snapshot."""
-    path = Path(data_dir or default_data_dir()) / MANIFEST_NAME
-    if not path.is_file():
-        return None
-    return copy.deepcopy(_parsed_yaml(path.read_bytes()))
-
-
-# A build reads the manifest once per notebook (its missing parts decide the chapters); parsing the
-# same bytes again each time cost a no-op rebuild seconds.  Keyed by the bytes: never stale.
-@functools.lru_cache(maxsize=8)
-def _parsed_yaml(text: bytes) -> Any:
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def staleness(raw_dir: Path, data_dir: Path, without: frozenset[str] = frozenset()) -> str | None:
