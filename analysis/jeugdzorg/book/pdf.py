@@ -93,7 +93,9 @@ def build_pdf(*, book_dir: Path = BOOK_DIR, build_dir: Path = BUILD_DIR, progres
     remove_stale(build_dir.parent, ["pdf"], [build_dir / PDF_DIR])
     staging = Path(tempfile.mkdtemp(prefix=".tmp-pdf-", dir=build_dir.parent))
     try:
-        shutil.copytree(book_dir, staging / "book")
+        # Without the municipality pages' folder: Sphinx would read all 342 pages, which the PDF leaves out.
+        shutil.copytree(book_dir, staging / "book", ignore=lambda folder, names: (
+            [Path(LEFT_OUT).name] if Path(folder) == Path(book_dir) else []))
         shutil.copy2(PROJECT_ROOT / "_config.yml", staging / "_config.yml")
         with (PROJECT_ROOT / "_toc.yml").open(encoding="utf-8") as handle:
             toc = chapters_toc(yaml.safe_load(handle))
