@@ -81,7 +81,7 @@ def test_bytecode_caches_are_not_inputs_and_a_damaged_record_is_not_trusted(proj
     assert build_record.unchanged(project / "raw")
     build_record.RECORD.write_text("{not json", encoding="utf-8")
     assert not build_record.unchanged(project / "raw")
-    build_record.forget()
+    build_record.RECORD.unlink()
     assert not build_record.unchanged(project / "raw")
 
 

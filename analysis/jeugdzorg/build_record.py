@@ -2,7 +2,7 @@
 
 A ``make.py book`` with nothing to do proves the book current by content: it hashes the raw inputs
 and the snapshot, follows the imports of every notebook's code, and hashes every source of the
-HTML.  That takes about two seconds, most of it importing pandas and parsing the package to do it.
+HTML.  That takes two to three seconds, most of it importing pandas and parsing the package to do it.
 make, ninja and git decide from file status instead, and so does this module, as a shortcut in
 front of those checks, never instead of them:
 
@@ -116,8 +116,3 @@ def record(raw_dir: Path) -> None:
     with os.fdopen(handle, "w", encoding="utf-8") as out:
         json.dump({"status": current}, out)
     os.replace(temporary, RECORD)
-
-
-def forget() -> None:
-    """Drop the record: the next ``make.py book`` checks everything by content."""
-    RECORD.unlink(missing_ok=True)
