@@ -123,3 +123,28 @@ def test_citations_in_the_text_use_the_bibliography_labels(built_html, name):
     page = (built_html / "book" / f"{name}.html").read_text(encoding="utf-8")
     used = set(re.findall(r'<a class="reference internal" href="bibliography.html#[^"]*"[^>]*>([^<]+)</a>', page))
     assert used and used <= labels
+
+
+def _search_summary_text(page: Path) -> tuple[str, str]:
+    """The text Sphinx's search shows a result's summary from (the page's main element without
+    scripts, styles and heading links, as ``searchtools.js`` takes it), and the page's title."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    main = soup.select_one('[role="main"]')
+    for node in main.select("script, style, .headerlink"):
+        node.decompose()
+    return " ".join(main.get_text(" ").split()), " ".join(main.find("h1").get_text(" ").split())
+
+
+def test_search_summaries_carry_no_text_of_the_theme_buttons(built_html):
+    # A search result's summary is cut from the text of the page's main element.  Before the title
+    # only the download menu's file types may stand there (".ipynb .pdf"), never a button's hidden
+    # name such as "Color mode: Dark", which opened every summary of a municipality page.
+    pages = [p for p in _pages(built_html / "book") if p.parent.name != "profiles"]
+    pages += sorted((built_html / "book" / "profiles").glob("GM*.html"))
+    assert len(pages) > 350
+    for page in pages:
+        text, title = _search_summary_text(page)
+        before = text.split(title, 1)[0]
+        assert re.fullmatch(r"(?:\.\w+ )*", before), (page.name, before)
